@@ -1,0 +1,57 @@
+# The course's commands. `make book` and `make test` are all a fresh machine needs
+# (Python 3.11 and make); both create .venv and install requirements.txt first.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+SETUP := $(VENV)/.installed
+SITE := _build/html
+PORT ?= 8000
+
+.PHONY: book test lint unit notebooks site browser bench lab serve clean
+
+$(SETUP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
+	touch $@
+
+## book: build the site into _build/html
+book: $(SETUP)
+	$(BIN)/jupyter-book build . --path-output . -n --keep-going
+	@echo "The site is built: open $(CURDIR)/$(SITE)/index.html (or run 'make serve')."
+
+## test: lint, unit tests and doctests, nbval over every notebook, a clean strict build, browser tests
+test: lint unit notebooks site browser
+
+lint: $(SETUP)
+	$(BIN)/ruff check .
+
+unit: $(SETUP)
+	$(BIN)/python -m pytest -q -m "not browser"
+
+notebooks: $(SETUP)
+	$(BIN)/python -m pytest -q --nbval --nbval-current-env \
+		--nbval-sanitize-with book/nbval-sanitize.cfg book
+
+site: $(SETUP)
+	rm -rf _build
+	$(BIN)/jupyter-book build . --path-output . --all -W -n --keep-going
+
+browser: $(SETUP)
+	$(BIN)/python -m pytest -q -m browser tests/test_site.py
+
+## bench: lossedu / torch forward+backward time per loss
+bench: $(SETUP)
+	$(BIN)/python -m benchmarks
+
+## lab: JupyterLab with the course's environment
+lab: $(SETUP)
+	$(BIN)/jupyter lab book
+
+## serve: the built site on http://localhost:$(PORT)
+serve:
+	@test -f $(SITE)/index.html || $(MAKE) book
+	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory $(SITE)
+
+clean:
+	rm -rf _build $(VENV)
