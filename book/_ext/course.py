@@ -8,6 +8,8 @@
    ``_static/mathjax`` of the built site, so math renders with no network.
 3. Search splits Chinese with jieba; the glossary's Chinese terms form its user dictionary, so
    terms such as 交叉熵 are indexed as words.
+4. Jupyter Book 1 registers sphinx-thebe's inline configuration script twice, which declares
+   ``THEBE_JS_URL`` twice: a JavaScript error on every page. Each script is kept once.
 """
 
 import json
@@ -74,8 +76,20 @@ def copy_mathjax(app, exception) -> None:
             shutil.copy2(source / part, target / part)
 
 
+def dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
+    """``html-page-context``: drop the second copy of any script the page would load twice."""
+    seen, unique = set(), []
+    for script in context.get("script_files", []):
+        key = (script.filename or "", tuple(sorted(script.attributes.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"] = unique
+
+
 def setup(app):
     app.connect("config-inited", configure)
     app.connect("source-read", wrap_language_cells)
+    app.connect("html-page-context", dedupe_scripts, priority=900)  # after the themes
     app.connect("build-finished", copy_mathjax)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

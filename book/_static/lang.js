@@ -34,29 +34,39 @@
       return (lang === "zh") === CJK.test(parts[0]) ? parts[0] : parts[1];
     }).join(" — ");
   }
-  /* Split every text node "A · B" (one side Chinese) under `root` into two spans. */
+  /* Split each element whose text reads "中文 · English" into one span per language. The
+   * separator may sit between inline code (`## reduction 参数 · The `reduction` argument`):
+   * every child before it goes to one span, every child after it to the other. */
   function splitHeadings(root) {
     var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     var found = [], node;
     while ((node = walker.nextNode())) {
-      if (node.nodeValue.indexOf(" · ") > 0 && CJK.test(node.nodeValue) &&
-          !(node.parentNode.closest && node.parentNode.closest(".lang-zh, .lang-en, pre, code, .cell_output"))) {
+      var parent = node.parentNode;
+      if (node.nodeValue.indexOf(" · ") >= 0 && CJK.test(parent.textContent) &&
+          !parent.closest(".lang-zh, .lang-en, pre, code, .cell_output, script, style")) {
         found.push(node);
       }
     }
     found.forEach(function (text) {
-      var parts = text.nodeValue.split(" · ");
-      if (parts.length !== 2) return;
-      var zhFirst = CJK.test(parts[0]);
-      var fragment = document.createDocumentFragment();
-      [[zhFirst ? parts[0] : parts[1], "lang-zh"], [zhFirst ? parts[1] : parts[0], "lang-en"]]
-        .forEach(function (p) {
-          var span = document.createElement("span");
-          span.className = p[1];
-          span.textContent = p[0].trim();
-          fragment.appendChild(span);
-        });
-      text.parentNode.replaceChild(fragment, text);
+      var parent = text.parentNode, at = text.nodeValue.indexOf(" · ");
+      var first = document.createElement("span"), second = document.createElement("span");
+      var children = Array.prototype.slice.call(parent.childNodes);
+      var target = first;
+      children.forEach(function (child) {
+        if (child === text) {
+          first.appendChild(document.createTextNode(text.nodeValue.slice(0, at)));
+          second.appendChild(document.createTextNode(text.nodeValue.slice(at + 3)));
+          parent.removeChild(text);
+          target = second;
+        } else if (!(child.classList && child.classList.contains("headerlink"))) {
+          target.appendChild(child);
+        }
+      });
+      var zhFirst = CJK.test(first.textContent);
+      first.className = zhFirst ? "lang-zh" : "lang-en";
+      second.className = zhFirst ? "lang-en" : "lang-zh";
+      parent.insertBefore(second, parent.firstChild);
+      parent.insertBefore(first, second);
     });
   }
   function addButton() {

@@ -1,0 +1,186 @@
+"""The built site in headless Chromium, offline: math, languages, the toggle, search, links.
+
+Needs the site in _build/html (`make book`, or `make site` as `make test` does). Every request
+that is not for a local file is blocked and counts as a failure.
+"""
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).parents[1]
+SITE = ROOT / "_build" / "html"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("LOSSEDU_CHROMIUM", "/usr/bin/chromium")
+CHAPTER = SITE / "book" / "01_what_is_a_loss.html"
+PAGES = sorted(p for p in SITE.rglob("*.html") if "_static" not in p.parts and "_sources" not in p.parts)
+
+# A search term, and a page it must lead to.
+SEARCHES = {
+    "交叉熵": "book/glossary.html",
+    "梯度下降": "book/01_what_is_a_loss.html",
+    "损失函数": "book/01_what_is_a_loss.html",
+    "cross-entropy": "book/intro.html",
+    "KL": "book/intro.html",
+    "reduction": "book/01_what_is_a_loss.html",
+}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (SITE / "index.html").exists():
+        pytest.fail(f"no built site in {SITE}: run `make book` first")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+class Tab:
+    """A page in a fresh context with one locale; records JS errors and blocked requests."""
+
+    def __init__(self, browser, locale):
+        self.context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+        self.blocked, self.errors = [], []
+        self.context.route(re.compile(r"^(?!file:).*"), self._block)
+        self.page = self.context.new_page()
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on(
+            "console",
+            lambda message: message.type == "error" and self.errors.append(message.text),
+        )
+
+    def _block(self, route):
+        self.blocked.append(route.request.url)
+        route.abort()
+
+    def open(self, path: Path | str, query: str = ""):
+        url = (path if isinstance(path, Path) else SITE / path).as_uri() + query
+        self.page.goto(url)
+        self.page.wait_for_load_state("load")
+        self.wait_for_math()
+        return self.page
+
+    def wait_for_math(self):
+        self.page.wait_for_function(
+            "!window.MathJax || (MathJax.startup && MathJax.startup.promise"
+            " && (window.__mj = MathJax.startup.promise.then(() => true)))"
+        )
+        self.page.evaluate("window.__mj || true")
+
+    def lang(self):
+        return self.page.get_attribute("html", "data-lang")
+
+
+@pytest.fixture
+def tab(browser):
+    tabs = []
+
+    def make(locale="en-US"):
+        tabs.append(Tab(browser, locale))
+        return tabs[-1]
+
+    yield make
+    for t in tabs:
+        t.context.close()
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.relative_to(SITE).as_posix())
+def test_page_renders_offline_without_errors(tab, path):
+    t = tab()
+    page = t.open(path)
+    assert t.errors == [], f"JavaScript errors on {path.name}: {t.errors}"
+    assert t.blocked == [], f"{path.name} asked the network for {t.blocked}"
+    raw = page.evaluate("document.querySelector('article') ? document.querySelector('article')"
+                        ".innerText : ''")
+    assert "\\(" not in raw and "$$" not in raw, f"untypeset math on {path.name}"
+    if page.locator("span.math, div.math").count():
+        assert page.locator("mjx-container").count() > 0, f"math not typeset on {path.name}"
+
+
+def test_chapter_math_is_typeset(tab):
+    page = tab().open(CHAPTER)
+    assert page.locator("mjx-container").count() >= 10
+
+
+@pytest.mark.parametrize("locale, lang, button", [("zh-CN", "zh", "English"),
+                                                  ("en-US", "en", "中文")])
+def test_language_follows_the_browser(tab, locale, lang, button):
+    t = tab(locale)
+    page = t.open(CHAPTER)
+    other = "en" if lang == "zh" else "zh"
+    assert t.lang() == lang
+    assert page.locator(f".lang-{lang}").first.is_visible()
+    assert not page.locator(f".lang-{other}").first.is_visible()
+    assert page.locator("#lang-toggle").inner_text() == button
+    heading = page.locator("h1:has(a.headerlink)").inner_text()
+    assert ("什么是损失" in heading) == (lang == "zh") and ("What a loss" in heading) == (lang == "en")
+    toc = page.locator("#pst-page-toc-nav").inner_text()
+    assert ("代价与目标函数" in toc) == (lang == "zh") and ("objective" in toc) == (lang == "en")
+    assert ("参数" in toc) == (lang == "zh") and ("argument" in toc) == (lang == "en")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"chapter1-{lang}.png", full_page=False)
+
+
+def test_toggle_switches_and_the_choice_holds(tab):
+    t = tab("en-US")
+    page = t.open("book/intro.html")
+    assert t.lang() == "en"
+    page.click("#lang-toggle")
+    assert t.lang() == "zh"
+    assert page.locator(".lang-zh").first.is_visible()
+    page.click("a.right-next")  # the next page
+    page.wait_for_load_state("load")
+    assert t.lang() == "zh" and page.locator("#lang-toggle").inner_text() == "English"
+    page.reload()
+    assert t.lang() == "zh"
+    page.click("#lang-toggle")
+    page.reload()
+    assert t.lang() == "en"
+
+
+@pytest.mark.parametrize("term, expected", SEARCHES.items())
+def test_search_finds_the_term(tab, term, expected):
+    t = tab()
+    page = t.open("search.html", f"?q={term}")
+    results = page.locator("#search-results ul.search li a")
+    results.first.wait_for(timeout=15000)
+    hrefs = [unquote(urlsplit(h).path) for h in results.evaluate_all("l => l.map(a => a.href)")]
+    match = [i for i, h in enumerate(hrefs) if h.endswith(expected)]
+    assert match, f"searching {term!r} found {hrefs}, not {expected}"
+    results.nth(match[0]).click()
+    page.wait_for_load_state("load")
+    assert unquote(urlsplit(page.url).path).endswith(expected)
+    assert t.errors == [] and t.blocked == []
+
+
+def test_every_local_link_resolves(tab):
+    t = tab()
+    broken = []
+    for path in PAGES:
+        page = t.open(path)
+        urls = page.evaluate(
+            "[...document.querySelectorAll('a[href], link[href], script[src], img[src]')]"
+            ".map(e => e.href || e.src)"
+        )
+        for url in urls:
+            parts = urlsplit(url)
+            if parts.scheme != "file":
+                continue
+            target = Path(unquote(parts.path))
+            if not target.exists():
+                broken.append(f"{path.relative_to(SITE)} -> {target}")
+            elif parts.fragment and target.suffix == ".html":
+                ids = re.findall(r'id="([^"]+)"', target.read_text(encoding="utf-8"))
+                if unquote(parts.fragment) not in ids:
+                    broken.append(f"{path.relative_to(SITE)} -> {target.name}#{parts.fragment}")
+    assert broken == []
