@@ -71,6 +71,10 @@ def bilingual_heading(line: str) -> bool:
     )
 
 
+def is_chinese(cell: dict) -> bool:
+    return bool(CJK.search("".join(cell["source"])))
+
+
 def check_languages(path: Path, cells: list[dict]) -> list[str]:
     """Prose comes in adjacent lang-en / lang-zh pairs; untagged Markdown holds only
     bilingual headings; tagged cells hold no headings."""
@@ -103,7 +107,7 @@ def check_languages(path: Path, cells: list[dict]) -> list[str]:
         problems += [
             f"{path} cell {j}: {cell_language(cells[j])} prose written in the wrong language"
             for j in (i, i + 1)
-            if (cell_language(cells[j]) == "lang-zh") != bool(CJK.search("".join(cells[j]["source"])))
+            if (cell_language(cells[j]) == "lang-zh") != is_chinese(cells[j])
         ]
         i += 2
     return problems
