@@ -3,7 +3,24 @@
 Every loss torch has keeps torch's name, argument names, order and defaults.
 """
 
+from lossedu.metric import (
+    cosine_embedding_loss,
+    info_nce,
+    margin_ranking_loss,
+    triplet_margin_loss,
+)
+from lossedu.multitask import UncertaintyWeightedLoss, WeightedSumLoss
 from lossedu.regression import mse_loss
+from lossedu.sequence import ctc_loss
 
-__all__ = ["mse_loss"]
+__all__ = [
+    "mse_loss",
+    "ctc_loss",
+    "triplet_margin_loss",
+    "cosine_embedding_loss",
+    "margin_ranking_loss",
+    "info_nce",
+    "WeightedSumLoss",
+    "UncertaintyWeightedLoss",
+]
 __version__ = "0.1.0"
