@@ -10,11 +10,14 @@ from lossedu.metric import (
     triplet_margin_loss,
 )
 from lossedu.multitask import UncertaintyWeightedLoss, WeightedSumLoss
-from lossedu.regression import mse_loss
+from lossedu.regression import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from lossedu.sequence import ctc_loss
 
 __all__ = [
     "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
     "ctc_loss",
     "triplet_margin_loss",
     "cosine_embedding_loss",

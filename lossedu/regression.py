@@ -25,25 +25,35 @@ def _check_pair(input: torch.Tensor, target: torch.Tensor, reduction: str) -> No
     check_same_shape(input, target)
 
 
-class _SquaredError(torch.autograd.Function):
-    """``l_n = (x_n - y_n)^2``, reduced, with its gradient written by hand:
-    ``dl_n/dx_n = 2 (x_n - y_n) = -dl_n/dy_n``; one saved tensor, one fused backward pass."""
+class _ResidualLoss(torch.autograd.Function):
+    """``l_n = f(r_n)`` of the residual ``r = x - y``, reduced, with the gradient written by hand:
+    ``dl_n/dx_n = f'(r_n) = -dl_n/dy_n``. One saved tensor and one fused pass backward, instead
+    of autograd walking back through every intermediate of ``f``."""
 
     @staticmethod
-    def forward(ctx, input, target, reduction):
+    def forward(ctx, input, target, reduction, f, slope):
         residual = input - target  # r_n = x_n - y_n
         ctx.save_for_backward(residual)
-        ctx.reduction = reduction
-        return reduce(residual.square(), reduction)
+        ctx.reduction, ctx.slope = reduction, slope
+        return reduce(f(residual), reduction)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_output):
         (residual,) = ctx.saved_tensors
-        scale = 2.0 / residual.numel() if ctx.reduction == "mean" else 2.0
-        grad_input = residual * (grad_output * scale)  # 2 r_n, times 1/N for 'mean'
+        if ctx.reduction == "mean":
+            grad_output = grad_output / residual.numel()
+        grad_input = ctx.slope(residual).mul_(grad_output)  # f'(r_n), times 1/N for 'mean'
         grad_target = -grad_input if ctx.needs_input_grad[1] else None
-        return grad_input if ctx.needs_input_grad[0] else None, grad_target, None
+        return grad_input if ctx.needs_input_grad[0] else None, grad_target, None, None, None
+
+
+def _squared(r):
+    return r.square()
+
+
+def _squared_slope(r):
+    return r * 2
 
 
 def mse_loss(
@@ -82,4 +92,132 @@ def mse_loss(
         tensor([1., 0., 1.])
     """
     _check_pair(input, target, reduction)
-    return _SquaredError.apply(input, target, reduction)
+    return _ResidualLoss.apply(input, target, reduction, _squared, _squared_slope)
+
+
+def l1_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+    r"""Mean absolute error (L1 loss) between ``input`` and ``target``.
+
+    .. math::
+        l_n = |x_n - y_n|, \qquad \frac{\partial l_n}{\partial x_n} = \operatorname{sign}(x_n - y_n)
+
+    (0 at a zero residual, as in torch), then reduced as in :func:`mse_loss`.
+
+    Args:
+        input: predictions x, any shape, floating point.
+        target: targets y, the same shape as ``input``.
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``. Default: ``'mean'``.
+
+    Shape:
+        input and target: (*), the same shape. Output: a scalar, or (*) for ``'none'``.
+
+    Raises:
+        TypeError: non-tensor arguments, or a non-floating ``input``.
+        ValueError: an unknown ``reduction``; shapes that differ; tensors on different devices.
+
+    Example:
+        >>> import torch
+        >>> from lossedu import l1_loss
+        >>> l1_loss(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 2.0, 5.0]))
+        tensor(0.6667)
+    """
+    _check_pair(input, target, reduction)
+    return _ResidualLoss.apply(input, target, reduction, torch.abs, torch.sign)
+
+
+def _check_threshold(name: str, value: float, allow_zero: bool) -> None:
+    if not (value >= 0 if allow_zero else value > 0):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"Expected `{name}` {bound}, got {value!r}: it is the residual size "
+                         f"where the loss turns from quadratic to linear.")
+
+
+def smooth_l1_loss(
+    input: torch.Tensor, target: torch.Tensor, reduction: str = "mean", beta: float = 1.0
+) -> torch.Tensor:
+    r"""Smooth L1 loss: quadratic for residuals below ``beta``, linear above.
+
+    .. math::
+        l_n = \begin{cases} \tfrac12 r_n^2 / \beta & |r_n| < \beta \\
+        |r_n| - \tfrac12 \beta & \text{otherwise} \end{cases}, \qquad
+        \frac{\partial l_n}{\partial x_n} = \operatorname{clamp}(r_n / \beta, -1, 1)
+
+    with ``r = x - y``; ``beta = 0`` is the L1 loss. Reduced as in :func:`mse_loss`.
+    ``huber_loss(delta) = delta * smooth_l1_loss(beta=delta)``.
+
+    Args:
+        input: predictions x, any shape, floating point.
+        target: targets y, the same shape as ``input``.
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``. Default: ``'mean'``.
+        beta: the threshold, >= 0. Default: 1.0.
+
+    Shape:
+        input and target: (*), the same shape. Output: a scalar, or (*) for ``'none'``.
+
+    Raises:
+        TypeError: non-tensor arguments, or a non-floating ``input``.
+        ValueError: a negative ``beta``; as :func:`mse_loss` otherwise.
+
+    Example:
+        >>> import torch
+        >>> from lossedu import smooth_l1_loss
+        >>> smooth_l1_loss(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([2.0, 2.0, 4.0]))
+        tensor(0.3333)
+    """
+    _check_pair(input, target, reduction)
+    _check_threshold("beta", beta, allow_zero=True)
+    if beta == 0:
+        return l1_loss(input, target, reduction)
+
+    def f(r):
+        a = r.abs()
+        return torch.where(a < beta, a.square() * (0.5 / beta), a - 0.5 * beta)
+
+    def slope(r):
+        return (r / beta).clamp_(-1, 1)
+
+    return _ResidualLoss.apply(input, target, reduction, f, slope)
+
+
+def huber_loss(
+    input: torch.Tensor, target: torch.Tensor, reduction: str = "mean", delta: float = 1.0
+) -> torch.Tensor:
+    r"""Huber loss: quadratic for residuals up to ``delta``, linear (slope ``delta``) above.
+
+    .. math::
+        l_n = \begin{cases} \tfrac12 r_n^2 & |r_n| \le \delta \\
+        \delta (|r_n| - \tfrac12 \delta) & \text{otherwise} \end{cases}, \qquad
+        \frac{\partial l_n}{\partial x_n} = \operatorname{clamp}(r_n, -\delta, \delta)
+
+    with ``r = x - y``. Reduced as in :func:`mse_loss`.
+
+    Args:
+        input: predictions x, any shape, floating point.
+        target: targets y, the same shape as ``input``.
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``. Default: ``'mean'``.
+        delta: the threshold, > 0. Default: 1.0.
+
+    Shape:
+        input and target: (*), the same shape. Output: a scalar, or (*) for ``'none'``.
+
+    Raises:
+        TypeError: non-tensor arguments, or a non-floating ``input``.
+        ValueError: ``delta`` not positive; as :func:`mse_loss` otherwise.
+
+    Example:
+        >>> import torch
+        >>> from lossedu import huber_loss
+        >>> huber_loss(torch.tensor([0.5, 4.0]), torch.zeros(2), reduction="none", delta=2.0)
+        tensor([0.1250, 6.0000])
+    """
+    _check_pair(input, target, reduction)
+    _check_threshold("delta", delta, allow_zero=False)
+
+    def f(r):
+        a = r.abs()
+        return torch.where(a <= delta, a.square() * 0.5, (a - 0.5 * delta) * delta)
+
+    def slope(r):
+        return r.clamp(-delta, delta)
+
+    return _ResidualLoss.apply(input, target, reduction, f, slope)

@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lossedu import mse_loss
+from lossedu import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 
 REDUCTIONS = ["none", "mean", "sum"]
 SHAPES = [(), (1,), (7,), (4, 3), (2, 3, 5)]
@@ -20,19 +20,33 @@ def pair(shape, dtype, seed=0):
     return x, y
 
 
-def value_and_grads(fn, x, y, reduction):
-    out = fn(x, y, reduction=reduction)
+# (lossedu, torch, keyword options): every loss with each of its thresholds.
+LOSSES = [
+    (mse_loss, F.mse_loss, {}),
+    (l1_loss, F.l1_loss, {}),
+    *((smooth_l1_loss, F.smooth_l1_loss, {"beta": b}) for b in (1.0, 0.3, 2.5, 0.0)),
+    *((huber_loss, F.huber_loss, {"delta": d}) for d in (1.0, 0.3, 2.5)),
+]
+LOSS_IDS = [f"{ours.__name__}{options or ''}" for ours, _, options in LOSSES]
+
+
+def value_and_grads(fn, x, y, reduction, **options):
+    out = fn(x, y, reduction=reduction, **options)
     grads = torch.autograd.grad(out.sum() if out.dim() else out, (x, y))
     return out, grads
 
 
+@pytest.mark.parametrize("loss", LOSSES, ids=LOSS_IDS)
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_mse_matches_torch(dtype, shape, reduction):
+def test_matches_torch(loss, dtype, shape, reduction):
+    ours_fn, theirs_fn, options = loss
     x, y = pair(shape, dtype)
-    ours, our_grads = value_and_grads(mse_loss, x, y, reduction)
-    theirs, their_grads = value_and_grads(F.mse_loss, x, y, reduction)
+    if x.dim():
+        x.data[..., :1] = y.data[..., :1]  # a zero residual: where |r| is not differentiable
+    ours, our_grads = value_and_grads(ours_fn, x, y, reduction, **options)
+    theirs, their_grads = value_and_grads(theirs_fn, x, y, reduction, **options)
     assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
     torch.testing.assert_close(ours, theirs, **TOLERANCE[dtype])
     for a, b in zip(our_grads, their_grads, strict=True):
@@ -46,26 +60,37 @@ def test_mse_gradient_only_for_inputs_that_need_it():
     assert x.grad is not None and y.grad is None
 
 
-def test_mse_gradcheck():
+@pytest.mark.parametrize("loss", LOSSES, ids=LOSS_IDS)
+def test_gradcheck(loss):
+    ours_fn, _, options = loss
     x, y = pair((3, 4), torch.float64)
     for reduction in REDUCTIONS:
-        assert torch.autograd.gradcheck(lambda a, b, r=reduction: mse_loss(a, b, reduction=r),
-                                        (x, y))
+        assert torch.autograd.gradcheck(
+            lambda a, b, r=reduction: ours_fn(a, b, reduction=r, **options), (x, y)
+        )
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=20), st.sampled_from(REDUCTIONS))
-def test_mse_matches_torch_on_any_values(values, reduction):
+@given(
+    st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=20),
+    st.sampled_from(REDUCTIONS),
+    st.sampled_from(LOSSES),
+)
+def test_matches_torch_on_any_values(values, reduction, loss):
+    ours_fn, theirs_fn, options = loss
     x = torch.tensor(values, dtype=torch.float64)
     y = x.flip(0) * 0.5
-    torch.testing.assert_close(mse_loss(x, y, reduction=reduction),
-                               F.mse_loss(x, y, reduction=reduction), rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(ours_fn(x, y, reduction=reduction, **options),
+                               theirs_fn(x, y, reduction=reduction, **options),
+                               rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("loss", LOSSES, ids=LOSS_IDS)
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
-def test_mse_half_precision_like_torch(dtype):
+def test_half_precision_like_torch(loss, dtype):
+    ours_fn, theirs_fn, options = loss
     x, y = (t.detach().to(dtype) for t in pair((16,), torch.float32))
-    ours, theirs = mse_loss(x, y), F.mse_loss(x, y)
+    ours, theirs = ours_fn(x, y, **options), theirs_fn(x, y, **options)
     assert ours.dtype == theirs.dtype == dtype
     torch.testing.assert_close(ours.float(), theirs.float(), rtol=1e-2, atol=1e-2)
 
@@ -92,3 +117,29 @@ def test_mse_rejects_non_tensors_and_integer_inputs():
         mse_loss([1.0, 2.0], torch.zeros(2))
     with pytest.raises(TypeError, match=r"floating-point tensor, got dtype torch.int64"):
         mse_loss(torch.tensor([1, 2]), torch.zeros(2))
+
+
+def test_huber_is_delta_times_smooth_l1():
+    x, y = pair((50,), torch.float64)
+    for t in (0.5, 2.0):
+        torch.testing.assert_close(huber_loss(x, y, delta=t), t * smooth_l1_loss(x, y, beta=t))
+
+
+@pytest.mark.parametrize("fn", [l1_loss, smooth_l1_loss, huber_loss])
+def test_broadcasting_shapes_are_rejected_by_every_loss(fn):
+    with pytest.raises(ValueError, match=r"\(8, 1\) but `target` has \(8,\).*\(8, 8\)"):
+        fn(torch.zeros(8, 1), torch.zeros(8))
+
+
+def test_thresholds_are_checked():
+    x, y = pair((3,), torch.float32)
+    with pytest.raises(ValueError, match=r"`beta` >= 0, got -1.0"):
+        smooth_l1_loss(x, y, beta=-1.0)
+    with pytest.raises(ValueError, match=r"`delta` > 0, got 0.0"):
+        huber_loss(x, y, delta=0.0)
+
+
+def test_tensors_on_different_devices_are_rejected():
+    x = torch.zeros(3, device="meta")
+    with pytest.raises(ValueError, match=r"one device, got `input` on meta, `target` on cpu"):
+        l1_loss(x, torch.zeros(3))
