@@ -3,6 +3,22 @@
 Every loss torch has keeps torch's name, argument names, order and defaults.
 """
 
+from lossedu.classification import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    focal_loss,
+    nll_loss,
+    sigmoid_focal_loss,
+)
+from lossedu.information import (
+    distribution_cross_entropy,
+    entropy,
+    kl_div,
+    log_softmax,
+    self_information,
+    softmax,
+)
 from lossedu.metric import (
     cosine_embedding_loss,
     info_nce,
@@ -18,6 +34,18 @@ __all__ = [
     "l1_loss",
     "smooth_l1_loss",
     "huber_loss",
+    "cross_entropy",
+    "nll_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "sigmoid_focal_loss",
+    "focal_loss",
+    "self_information",
+    "entropy",
+    "distribution_cross_entropy",
+    "kl_div",
+    "softmax",
+    "log_softmax",
     "ctc_loss",
     "triplet_margin_loss",
     "cosine_embedding_loss",

@@ -1,0 +1,436 @@
+"""Classification losses: cross-entropy, negative log-likelihood, binary cross-entropy (on
+probabilities and on logits) and focal losses.
+
+Class-index targets pick one log-probability per sample; ``weight`` rescales each class and
+turns ``'mean'`` into a weighted mean (divided by the sum of the targets' weights); targets
+equal to ``ignore_index`` count nowhere, neither in the sum nor in the denominator.
+"""
+
+import torch
+
+from lossedu._checks import (
+    check_floating,
+    check_reduction,
+    check_same_device,
+    check_tensor,
+    shape_str,
+)
+from lossedu._reduction import reduce
+from lossedu.information import log_softmax
+
+
+def _check_class_target(input, target, ignore_index) -> bool:
+    """Validate a cross-entropy / NLL target; True for probability targets."""
+    check_floating("input", check_tensor("input", input))
+    check_tensor("target", target)
+    if input.dim() == 0:
+        raise ValueError("Expected `input` of shape (C), (N, C) or (N, C, d1, ...), got a scalar.")
+    class_dim = 0 if input.dim() == 1 else 1
+    index_shape = input.shape[:class_dim] + input.shape[class_dim + 1 :]
+    C = input.shape[class_dim]
+    if target.is_floating_point():
+        if target.shape == input.shape:
+            return True
+        raise ValueError(
+            f"Expected `target` of class indices with shape {shape_str(index_shape)} as integers, "
+            f"or probabilities of the input's shape {shape_str(input.shape)} as floats, got float "
+            f"shape {shape_str(target.shape)}: for class indices pass `target.long()`."
+        )
+    if target.dtype not in (torch.int64, torch.uint8):
+        raise TypeError(
+            f"Expected `target` of class indices as torch.int64 (long), got {target.dtype}: "
+            f"convert it with `target.long()`."
+        )
+    if target.shape != index_shape:
+        hint = (
+            " It has the input's shape: one-hot targets passed as indices? Pass "
+            "`target.argmax(dim=1)`, or the one-hot rows as floats (probability targets)."
+            if target.shape == input.shape
+            else ""
+        )
+        raise ValueError(
+            f"Expected `target` of class indices with shape {shape_str(index_shape)}, got "
+            f"{shape_str(target.shape)} for `input` of shape {shape_str(input.shape)}.{hint}"
+        )
+    outside = (target != ignore_index) & ((target < 0) | (target >= C))
+    if outside.any():
+        bad = target[outside][0].item()
+        raise ValueError(
+            f"Expected class indices in [0, {C - 1}] (or ignore_index={ignore_index}), got {bad}: "
+            f"the input has C = {C} classes. Labels counted from 1, or a wrong number of "
+            f"output units, are the usual causes."
+        )
+    return False
+
+
+def _check_weight(weight, C: int, input: torch.Tensor) -> None:
+    if weight is None:
+        return
+    check_floating("weight", check_tensor("weight", weight))
+    if weight.shape != (C,):
+        raise ValueError(
+            f"Expected `weight` with one entry per class, shape ({C},), got "
+            f"{shape_str(weight.shape)}."
+        )
+    check_same_device(input=input, weight=weight)
+
+
+def _pick(log_probs, target, weight, ignore_index, reduction):
+    """NLL of class-index targets: ``l_n = -w_{y_n} log_probs[n, y_n]``, 0 where ignored.
+
+    ``log_probs``: (N, C, d1, ...); ``target``: (N, d1, ...)."""
+    ignored = target == ignore_index
+    safe = target.masked_fill(ignored, 0)  # (N, d1, ...), a valid index everywhere
+    picked = log_probs.gather(1, safe.unsqueeze(1)).squeeze(1)  # (N, d1, ...)
+    if weight is None:
+        w = (~ignored).to(log_probs.dtype)
+    else:
+        w = weight.to(log_probs.dtype)[safe].masked_fill(ignored, 0)  # w_{y_n}, 0 if ignored
+    loss = (picked * w).neg().masked_fill(ignored, 0)
+    if reduction == "mean":
+        return loss.sum() / w.sum()  # the weighted mean: divide by sum_n w_{y_n}
+    return reduce(loss, reduction)
+
+
+def _batched(input, target):
+    """(C) and () become (1, C) and (1,); the second value undoes it for 'none'."""
+    if input.dim() == 1:
+        return input.unsqueeze(0), target.unsqueeze(0), True
+    return input, target, False
+
+
+def nll_loss(
+    input: torch.Tensor,
+    target: torch.Tensor,
+    weight: torch.Tensor | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    r"""Negative log-likelihood of class-index targets, given **log-probabilities**.
+
+    .. math::
+        l_n = -w_{y_n} x_{n, y_n}, \qquad
+        \text{'mean'}: \frac{\sum_n l_n}{\sum_n w_{y_n}}
+
+    (ignored targets left out of both sums). It only picks and negates: on raw logits it runs
+    and may return negative numbers; use :func:`cross_entropy` for logits.
+
+    Args:
+        input: log-probabilities, (C), (N, C) or (N, C, d1, ..., dK).
+        target: class indices (int64), (), (N) or (N, d1, ..., dK).
+        weight: a rescaling weight per class, shape (C). Default: None (all 1).
+        ignore_index: a target value that is ignored. Default: -100.
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``. Default: ``'mean'``.
+
+    Raises:
+        TypeError: non-tensors, a non-floating ``input``, non-int64 indices.
+        ValueError: target shapes that do not fit the input, indices out of range, a bad
+            ``weight`` or ``reduction``, tensors on different devices.
+
+    Example:
+        >>> import torch
+        >>> from lossedu import nll_loss
+        >>> x = torch.tensor([[1.0, 2.0], [1.0, 3.0], [1.0, 3.0]])
+        >>> nll_loss(x, torch.tensor([0, 1, 1]), reduction="none")
+        tensor([-1., -3., -3.])
+    """
+    check_reduction(reduction)
+    if _check_class_target(input, target, ignore_index):
+        raise ValueError("`nll_loss` takes class indices; for probability targets use "
+                         "`cross_entropy`.")
+    check_same_device(input=input, target=target)
+    _check_weight(weight, input.shape[0 if input.dim() == 1 else 1], input)
+    batched_input, batched_target, unbatched = _batched(input, target)
+    loss = _pick(batched_input, batched_target, weight, ignore_index, reduction)
+    return loss.squeeze(0) if unbatched and reduction == "none" else loss
+
+
+def cross_entropy(
+    input: torch.Tensor,
+    target: torch.Tensor,
+    weight: torch.Tensor | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> torch.Tensor:
+    r"""Cross-entropy between logits and class indices or class probabilities.
+
+    Class indices, with :math:`\log q = \operatorname{log\_softmax}(x)` over the class dim:
+
+    .. math::
+        l_n = -w_{y_n} \log q_{n, y_n}, \qquad
+        \text{'mean'}: \frac{\sum_n l_n}{\sum_n w_{y_n}}
+
+    Probabilities :math:`p`: :math:`l_n = -\sum_c w_c\, p_{n,c} \log q_{n,c}`, and ``'mean'``
+    divides by the number of samples (N times d1...dK).
+
+    With ``label_smoothing`` :math:`\varepsilon` the target is mixed with the uniform
+    distribution, :math:`(1-\varepsilon)\,\text{target} + \varepsilon / C`: every class gets
+    :math:`\varepsilon / C` (not :math:`\varepsilon / (C-1)` on the others).
+
+    Args:
+        input: logits, (C), (N, C) or (N, C, d1, ..., dK).
+        target: class indices (int64) of shape (), (N) or (N, d1, ..., dK), or probabilities
+            (float) of the input's shape.
+        weight: a rescaling weight per class, shape (C). Default: None.
+        ignore_index: a class-index target value that is ignored. Default: -100.
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``. Default: ``'mean'``.
+        label_smoothing: :math:`\varepsilon` in [0, 1]. Default: 0.0.
+
+    Raises:
+        TypeError: non-tensors, a non-floating ``input``, non-int64 indices.
+        ValueError: targets whose shape fits neither form (one-hot rows passed as indices,
+            say), indices out of range, a bad ``weight``, ``reduction`` or ``label_smoothing``,
+            tensors on different devices.
+
+    Example:
+        >>> import torch
+        >>> from lossedu import cross_entropy
+        >>> cross_entropy(torch.tensor([[0.5, 0.2, 0.3]]), torch.tensor([1]))
+        tensor(1.2398)
+        >>> x = torch.tensor([[1.0, 2.0], [1.0, 3.0], [1.0, 3.0]])
+        >>> cross_entropy(x, torch.tensor([0, 1, 1]), weight=torch.tensor([1.0, 2.0]))
+        tensor(0.3642)
+    """
+    check_reduction(reduction)
+    probability_target = _check_class_target(input, target, ignore_index)
+    check_same_device(input=input, target=target)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"Expected `label_smoothing` in [0, 1], got {label_smoothing!r}.")
+    class_dim = 0 if input.dim() == 1 else 1
+    C = input.shape[class_dim]
+    _check_weight(weight, C, input)
+    log_q = log_softmax(input, class_dim)
+    # w_c broadcast along the class dim: (C, 1, ..., 1)
+    w = None if weight is None else weight.view(C, *[1] * (input.dim() - class_dim - 1))
+
+    if probability_target:
+        # 1. smooth the target, 2. l_n = -sum_c w_c p_nc log q_nc, 3. 'mean' over samples
+        p = target * (1 - label_smoothing) + label_smoothing / C if label_smoothing else target
+        loss = -((log_q * p) if w is None else (log_q * p * w)).sum(class_dim)
+        if reduction == "mean":
+            return loss.sum() / (input.numel() // C)
+        return reduce(loss, reduction)
+
+    log_q, batched_target, unbatched = _batched(log_q, target)
+    nll = _pick(log_q, batched_target, weight, ignore_index, reduction)
+    if label_smoothing:
+        # the uniform part: -sum_c w_c log q_c / C per sample, normalised like the NLL part
+        ignored = batched_target == ignore_index
+        smooth = -((log_q if w is None else log_q * w).sum(1)).masked_fill(ignored, 0)
+        if reduction == "mean":
+            kept = batched_target[~ignored]
+            smooth = smooth.sum() / (kept.numel() if weight is None else weight[kept].sum())
+        else:
+            smooth = reduce(smooth, reduction)
+        nll = (1 - label_smoothing) * nll + smooth * (label_smoothing / C)
+    return nll.squeeze(0) if unbatched and reduction == "none" else nll
+
+
+def _check_binary(input, target, weight):
+    check_floating("input", check_tensor("input", input))
+    check_floating("target", check_tensor("target", target))
+    if target.shape != input.shape:
+        raise ValueError(
+            f"Expected `target` of the input's shape {shape_str(input.shape)}, got "
+            f"{shape_str(target.shape)}: binary losses compare element by element."
+        )
+    check_same_device(input=input, target=target, weight=weight)
+
+
+class _BinaryCrossEntropy(torch.autograd.Function):
+    """BCE on probabilities, with torch's clamp of each log at -100 and torch's gradients:
+    ``dl/dp = w (p - y) / max(p (1 - p), 1e-12)``, finite at p = 0 and p = 1, and
+    ``dl/dy = w (log(1 - p) - log p)``."""
+
+    @staticmethod
+    def forward(ctx, p, y, w, reduction):
+        log_p = p.log().clamp_(min=-100)  # log 0 = -inf would give inf or nan
+        log_1mp = (-p).log1p_().clamp_(min=-100)
+        loss = -(y * log_p + (1 - y) * log_1mp)  # l_n = -[y log p + (1 - y) log(1 - p)]
+        if w is not None:
+            loss = loss * w
+        ctx.save_for_backward(p, y, w)
+        ctx.reduction = reduction
+        return reduce(loss, reduction)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_output):
+        p, y, w = ctx.saved_tensors
+        if ctx.reduction == "mean":
+            grad_output = grad_output / p.numel()
+        scale = grad_output if w is None else grad_output * w
+        grad_p = grad_y = None
+        if ctx.needs_input_grad[0]:
+            grad_p = (p - y) / (p * (1 - p)).clamp_(min=1e-12) * scale
+        if ctx.needs_input_grad[1]:  # dl/dy = log(1 - p) - log p, unclamped as in torch
+            grad_y = ((-p).log1p() - p.log()) * scale
+        return grad_p, grad_y, None, None
+
+
+def binary_cross_entropy(
+    input: torch.Tensor,
+    target: torch.Tensor,
+    weight: torch.Tensor | None = None,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    r"""Binary cross-entropy between probabilities ``input`` and targets in [0, 1].
+
+    .. math::
+        l_n = -w_n \left[ y_n \log p_n + (1 - y_n) \log (1 - p_n) \right]
+
+    with each log clamped at -100, as torch does, so p = 0 or 1 gives a finite loss.
+    For logits use :func:`binary_cross_entropy_with_logits`: it is exact where the sigmoid
+    rounds to 0 or 1.
+
+    Args:
+        input: probabilities p in [0, 1], any shape.
+        target: y in [0, 1], the input's shape.
+        weight: rescaling, broadcastable to the input. Default: None.
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``. Default: ``'mean'``.
+
+    Raises:
+        ValueError: ``input`` outside [0, 1] (logits passed by mistake?), shapes that differ,
+            an unknown ``reduction``, tensors on different devices.
+        TypeError: non-tensor or non-floating arguments.
+
+    Example:
+        >>> import torch
+        >>> from lossedu import binary_cross_entropy
+        >>> binary_cross_entropy(torch.tensor([0.5, 0.7, 0.3]), torch.tensor([1.0, 1.0, 0.0]))
+        tensor(0.4688)
+    """
+    check_reduction(reduction)
+    _check_binary(input, target, weight)
+    outside = (input < 0) | (input > 1) | input.isnan()
+    if outside.any():
+        bad = input[outside][0].item()
+        raise ValueError(
+            f"Expected `input` probabilities in [0, 1], got {bad}: these look like logits. "
+            f"Apply torch.sigmoid first, or better, use binary_cross_entropy_with_logits, "
+            f"which takes logits and stays exact for large values."
+        )
+    if weight is not None:
+        check_floating("weight", weight)
+        weight = weight.expand_as(input)
+    return _BinaryCrossEntropy.apply(input, target, weight, reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: torch.Tensor,
+    target: torch.Tensor,
+    weight: torch.Tensor | None = None,
+    reduction: str = "mean",
+    pos_weight: torch.Tensor | None = None,
+) -> torch.Tensor:
+    r"""Binary cross-entropy on logits, with the sigmoid fused into the loss.
+
+    .. math::
+        l_n = w_n \left[ (1 - y_n)\, x_n + \big(1 + (p_w - 1)\, y_n\big)
+        \operatorname{softplus}(-x_n) \right]
+
+    which is :math:`-w_n [\, p_w y_n \log \sigma(x_n) + (1 - y_n) \log(1 - \sigma(x_n)) ]`
+    written with :math:`\log \sigma(x) = -\operatorname{softplus}(-x)` and
+    :math:`\operatorname{softplus}(-x) = \log(1 + e^{-|x|}) + \max(-x, 0)`, never forming
+    :math:`\sigma(x)`. ``pos_weight`` :math:`p_w` scales the positive term only and is
+    broadcast along the last (class) dimension.
+
+    Args:
+        input: logits x, any shape.
+        target: y in [0, 1], the input's shape.
+        weight: rescaling, broadcastable to the input. Default: None.
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``. Default: ``'mean'``.
+        pos_weight: a weight per class for positive examples. Default: None.
+
+    Raises:
+        TypeError: non-tensor or non-floating arguments.
+        ValueError: shapes that differ, an unknown ``reduction``, tensors on different devices.
+
+    Example:
+        >>> import torch
+        >>> from lossedu import binary_cross_entropy_with_logits as bce_logits
+        >>> bce_logits(torch.tensor([0.0, 0.8, -0.5]), torch.tensor([1.0, 1.0, 0.0]))
+        tensor(0.5128)
+    """
+    check_reduction(reduction)
+    _check_binary(input, target, weight)
+    check_same_device(input=input, pos_weight=pos_weight)
+    softplus_neg = (-input.abs()).exp().log1p() + (-input).clamp(min=0)  # softplus(-x)
+    if pos_weight is None:
+        loss = (1 - target) * input + softplus_neg
+    else:
+        loss = (1 - target) * input + (1 + (pos_weight - 1) * target) * softplus_neg
+    if weight is not None:
+        loss = loss * weight
+    return reduce(loss, reduction)
+
+
+def sigmoid_focal_loss(
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    alpha: float = 0.25,
+    gamma: float = 2,
+    reduction: str = "none",
+) -> torch.Tensor:
+    r"""Focal loss on logits for binary or multi-label targets, as ``torchvision.ops``.
+
+    .. math::
+        p_t = p y + (1 - p)(1 - y), \quad
+        l = \alpha_t (1 - p_t)^\gamma \, \mathrm{BCE}(x, y), \quad
+        \alpha_t = \alpha y + (1 - \alpha)(1 - y)
+
+    with :math:`p = \sigma(x)`; a negative ``alpha`` drops the :math:`\alpha_t` factor.
+    ``gamma = 0`` with ``alpha < 0`` is binary cross-entropy with logits.
+
+    Example:
+        >>> import torch
+        >>> from lossedu import sigmoid_focal_loss
+        >>> sigmoid_focal_loss(torch.tensor([0.0]), torch.tensor([1.0]), gamma=0, alpha=-1)
+        tensor([0.6931])
+    """
+    check_reduction(reduction)
+    probs = torch.sigmoid(inputs)
+    bce = binary_cross_entropy_with_logits(inputs, targets, reduction="none")
+    p_t = probs * targets + (1 - probs) * (1 - targets)
+    loss = bce * (1 - p_t) ** gamma
+    if alpha >= 0:
+        loss = loss * (alpha * targets + (1 - alpha) * (1 - targets))
+    return reduce(loss, reduction)
+
+
+def focal_loss(
+    input: torch.Tensor,
+    target: torch.Tensor,
+    gamma: float = 2.0,
+    weight: torch.Tensor | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    r"""Multi-class focal loss (Lin et al., 2017) on logits and class indices.
+
+    .. math::
+        l_n = -w_{y_n} (1 - q_{n, y_n})^\gamma \log q_{n, y_n}, \qquad
+        \text{'mean'}: \frac{\sum_n l_n}{\sum_n w_{y_n}}
+
+    Confident, correct samples (:math:`q_{n,y_n} \to 1`) fade out; ``gamma = 0`` is
+    :func:`cross_entropy` with the same ``weight`` and ``ignore_index``.
+
+    Example:
+        >>> import torch
+        >>> from lossedu import focal_loss
+        >>> focal_loss(torch.tensor([[0.5, 0.2, 0.3]]), torch.tensor([1]), gamma=0.0)
+        tensor(1.2398)
+    """
+    check_reduction(reduction)
+    if _check_class_target(input, target, ignore_index):
+        raise ValueError("`focal_loss` takes class indices, not probability targets.")
+    if gamma < 0:
+        raise ValueError(f"Expected `gamma` >= 0, got {gamma!r}.")
+    check_same_device(input=input, target=target)
+    class_dim = 0 if input.dim() == 1 else 1
+    _check_weight(weight, input.shape[class_dim], input)
+    log_q, batched_target, unbatched = _batched(log_softmax(input, class_dim), target)
+    focal_log_q = (1 - log_q.exp()) ** gamma * log_q  # (1 - q)^gamma log q, then picked
+    loss = _pick(focal_log_q, batched_target, weight, ignore_index, reduction)
+    return loss.squeeze(0) if unbatched and reduction == "none" else loss

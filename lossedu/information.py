@@ -1,0 +1,140 @@
+"""Information theory: self-information, entropy, cross-entropy and KL divergence between
+distributions, and a stable softmax / log-softmax. Natural logarithms: the unit is the nat."""
+
+import torch
+
+from lossedu._checks import check_floating, check_reduction, check_same_device, check_tensor
+from lossedu._reduction import REDUCTIONS, reduce
+
+
+def softmax(input: torch.Tensor, dim: int) -> torch.Tensor:
+    r"""Softmax along ``dim``, stable for any logits.
+
+    .. math::
+        \operatorname{softmax}(z)_i = \frac{e^{z_i - m}}{\sum_j e^{z_j - m}}, \qquad m = \max_j z_j
+
+    Subtracting the maximum changes nothing mathematically and keeps every exponent <= 0, so
+    nothing overflows.
+
+    Example:
+        >>> import torch
+        >>> from lossedu import softmax
+        >>> softmax(torch.tensor([[0.1, 0.2, 0.3]]), dim=1)
+        tensor([[0.3006, 0.3322, 0.3672]])
+        >>> softmax(torch.tensor([1000.0, 1000.0]), dim=0)
+        tensor([0.5000, 0.5000])
+    """
+    check_floating("input", check_tensor("input", input))
+    shifted = input - input.amax(dim, keepdim=True).detach()  # z - m: every exponent <= 0
+    exp = shifted.exp()
+    return exp / exp.sum(dim, keepdim=True)
+
+
+def log_softmax(input: torch.Tensor, dim: int) -> torch.Tensor:
+    r"""Log-softmax along ``dim`` in the log-sum-exp form.
+
+    .. math::
+        \log \operatorname{softmax}(z)_i = (z_i - m) - \log \sum_j e^{z_j - m}
+
+    Example:
+        >>> import torch
+        >>> from lossedu import log_softmax
+        >>> log_softmax(torch.tensor([1e4, 0.0]), dim=0)
+        tensor([     0., -10000.])
+    """
+    check_floating("input", check_tensor("input", input))
+    shifted = input - input.amax(dim, keepdim=True).detach()  # z - m
+    return shifted - shifted.exp().sum(dim, keepdim=True).log()
+
+
+def self_information(p: torch.Tensor) -> torch.Tensor:
+    r"""Self-information of outcomes of probability ``p``: :math:`I = -\log p` nats.
+
+    Example:
+        >>> import torch
+        >>> from lossedu import self_information
+        >>> self_information(torch.tensor([1.0, 0.5]))
+        tensor([0.0000, 0.6931])
+    """
+    check_floating("p", check_tensor("p", p))
+    return 0.0 - p.log()  # 0.0 - x, not -x: I(1) prints as 0, not -0
+
+
+def entropy(p: torch.Tensor, dim: int = -1) -> torch.Tensor:
+    r"""Entropy of the distributions ``p`` along ``dim``, in nats, with :math:`0 \log 0 = 0`.
+
+    .. math::
+        H(P) = -\sum_i p_i \log p_i
+
+    Example:
+        >>> import torch
+        >>> from lossedu import entropy
+        >>> entropy(torch.tensor([[0.5, 0.5], [1.0, 0.0]]))
+        tensor([0.6931, 0.0000])
+    """
+    check_floating("p", check_tensor("p", p))
+    return 0.0 - torch.special.xlogy(p, p).sum(dim)  # xlogy(0, 0) = 0
+
+
+def distribution_cross_entropy(p: torch.Tensor, q: torch.Tensor, dim: int = -1) -> torch.Tensor:
+    r"""Cross-entropy :math:`H(P, Q) = -\sum_i p_i \log q_i` of ``q`` relative to ``p``, in nats.
+
+    ``H(P, Q) = H(P) + KL(P || Q)``; terms with :math:`p_i = 0` count 0.
+
+    Example:
+        >>> import torch
+        >>> from lossedu import distribution_cross_entropy
+        >>> distribution_cross_entropy(torch.tensor([1.0, 0.0]), torch.tensor([0.5, 0.5]))
+        tensor(0.6931)
+    """
+    check_floating("p", check_tensor("p", p))
+    check_floating("q", check_tensor("q", q))
+    check_same_device(p=p, q=q)
+    return -torch.special.xlogy(p, q).sum(dim)
+
+
+def kl_div(
+    input: torch.Tensor,
+    target: torch.Tensor,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> torch.Tensor:
+    r"""Kullback-Leibler divergence :math:`D_{KL}(\text{target} \,\|\, \text{input})`, torch's way
+    round: ``input`` holds **log-probabilities**, ``target`` probabilities (or log-probabilities
+    with ``log_target=True``).
+
+    .. math::
+        l_n = y_n (\log y_n - x_n) \quad (0 \text{ where } y_n = 0), \qquad
+        \text{'batchmean'}: \frac{1}{N} \sum_n l_n
+
+    ``'mean'`` divides by the number of elements, which is not a KL divergence;
+    ``'batchmean'`` divides by the batch size ``input.size(0)`` and is.
+
+    Args:
+        input: log-probabilities log q, shape (N, *) or any shape.
+        target: p (or log p with ``log_target``), broadcastable to ``input``.
+        reduction: ``'none'`` | ``'batchmean'`` | ``'sum'`` | ``'mean'``. Default: ``'mean'``.
+        log_target: whether ``target`` is given in log space. Default: False.
+
+    Raises:
+        TypeError: non-tensor or non-floating arguments.
+        ValueError: an unknown ``reduction``; tensors on different devices.
+
+    Example:
+        >>> import torch
+        >>> from lossedu import kl_div
+        >>> p = torch.tensor([[0.5, 0.5]])
+        >>> kl_div(torch.tensor([[0.9, 0.1]]).log(), p, reduction="batchmean")
+        tensor(0.5108)
+    """
+    check_floating("input", check_tensor("input", input))
+    check_floating("target", check_tensor("target", target))
+    check_reduction(reduction, (*REDUCTIONS, "batchmean"))
+    check_same_device(input=input, target=target)
+    if log_target:
+        loss = target.exp() * (target - input)  # p (log p - log q)
+    else:
+        loss = torch.special.xlogy(target, target) - target * input  # 0 log 0 = 0
+    if reduction == "batchmean":
+        return loss.sum() / input.size(0) if input.dim() else loss.sum()
+    return reduce(loss, reduction)
