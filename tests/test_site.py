@@ -24,11 +24,13 @@ PAGES = sorted(
 
 # A search term, and a page it must lead to.
 SEARCHES = {
-    "交叉熵": "book/glossary.html",
+    "交叉熵": "book/03_cross_entropy.html",
     "梯度下降": "book/01_what_is_a_loss.html",
     "损失函数": "book/01_what_is_a_loss.html",
-    "cross-entropy": "book/intro.html",
-    "KL": "book/intro.html",
+    "cross-entropy": "book/03_cross_entropy.html",
+    "KL": "book/02_information.html",
+    "Huber": "book/04_regression.html",
+    "三元组损失": "book/07_sequence_metric.html",
     "reduction": "book/01_what_is_a_loss.html",
 }
 
