@@ -125,6 +125,15 @@ def l1_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean") 
     return _ResidualLoss.apply(input, target, reduction, torch.abs, torch.sign)
 
 
+def _huber(r: torch.Tensor, delta: float) -> torch.Tensor:
+    """Huber of the residual without branches: with a = |r| and c = min(a, delta),
+    ``c (a - c/2)`` is a^2/2 below delta and delta (a - delta/2) above; four passes in place,
+    where ``torch.where`` over both branches would need more."""
+    a = r.abs()
+    c = a.clamp(max=delta)
+    return a.sub_(c, alpha=0.5).mul_(c)
+
+
 def _check_threshold(name: str, value: float, allow_zero: bool) -> None:
     if not (value >= 0 if allow_zero else value > 0):
         bound = ">= 0" if allow_zero else "> 0"
@@ -170,8 +179,7 @@ def smooth_l1_loss(
         return l1_loss(input, target, reduction)
 
     def f(r):
-        a = r.abs()
-        return torch.where(a < beta, a.square() * (0.5 / beta), a - 0.5 * beta)
+        return _huber(r, beta).div_(beta)  # SmoothL1_beta = Huber_beta / beta
 
     def slope(r):
         return (r / beta).clamp_(-1, 1)
@@ -213,11 +221,7 @@ def huber_loss(
     _check_pair(input, target, reduction)
     _check_threshold("delta", delta, allow_zero=False)
 
-    def f(r):
-        a = r.abs()
-        return torch.where(a <= delta, a.square() * 0.5, (a - 0.5 * delta) * delta)
-
     def slope(r):
         return r.clamp(-delta, delta)
 
-    return _ResidualLoss.apply(input, target, reduction, f, slope)
+    return _ResidualLoss.apply(input, target, reduction, lambda r: _huber(r, delta), slope)
