@@ -43,8 +43,26 @@ def log_softmax(input: torch.Tensor, dim: int) -> torch.Tensor:
         tensor([     0., -10000.])
     """
     check_floating("input", check_tensor("input", input))
-    shifted = input - input.amax(dim, keepdim=True).detach()  # z - m
-    return shifted - shifted.exp().sum(dim, keepdim=True).log()
+    return _LogSoftmax.apply(input, dim)
+
+
+class _LogSoftmax(torch.autograd.Function):
+    """log-softmax in place, and its gradient by hand: with s = softmax(z) = exp(out),
+    ``dL/dz = g - s * sum(g)`` along ``dim``; only the output is saved."""
+
+    @staticmethod
+    def forward(ctx, z, dim):
+        out = z - z.amax(dim, keepdim=True)  # z - m
+        out.sub_(out.exp().sum(dim, keepdim=True).log_())  # - log sum exp(z - m)
+        ctx.save_for_backward(out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_output):
+        (out,) = ctx.saved_tensors
+        return grad_output - out.exp().mul_(grad_output.sum(ctx.dim, keepdim=True)), None
 
 
 def self_information(p: torch.Tensor) -> torch.Tensor:
