@@ -6,8 +6,9 @@ import torch
 
 from benchmarks.core import CASES as CORE
 from benchmarks.harness import measure
+from benchmarks.sequence import CASES as SEQUENCE
 
-CASES = [*CORE]
+CASES = [*CORE, *SEQUENCE]
 
 
 def main() -> None:
