@@ -1,7 +1,8 @@
 """Regression losses: mean squared error, and the losses built on |x - y|.
 
-Each loss is unreduced first, ``l_n`` for every element n, then reduced by
-:func:`lossedu._reduction.reduce`.
+Each loss is a function of the residual ``r_n = x_n - y_n``: ``l_n = f(r_n)`` for every
+element n. ``'none'`` returns every ``l_n``; ``'sum'`` and ``'mean'`` (divided by the number
+of elements) are taken straight from the residual's terms, never materialising ``l``.
 """
 
 import torch
@@ -13,7 +14,6 @@ from lossedu._checks import (
     check_same_shape,
     check_tensor,
 )
-from lossedu._reduction import reduce
 
 
 def _check_pair(input: torch.Tensor, target: torch.Tensor, reduction: str) -> None:
@@ -25,35 +25,67 @@ def _check_pair(input: torch.Tensor, target: torch.Tensor, reduction: str) -> No
     check_same_shape(input, target)
 
 
+def _sum_of_products(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """``sum_n a_n b_n`` in one read-only pass (a BLAS dot), without an n-sized temporary.
+
+    The dot accumulates in the tensors' own precision: on millions of float32 terms it agrees
+    with torch's pairwise sum to about 1e-5 relative. float16 and bfloat16 take the product
+    and torch's sum, which accumulates in float32 as torch's losses do."""
+    if a.dtype in (torch.float32, torch.float64):
+        return torch.dot(a.reshape(-1), b.reshape(-1))
+    return (a * b).sum()
+
+
 class _ResidualLoss(torch.autograd.Function):
     """``l_n = f(r_n)`` of the residual ``r = x - y``, reduced, with the gradient written by hand:
-    ``dl_n/dx_n = f'(r_n) = -dl_n/dy_n``. One saved tensor and one fused pass backward, instead
-    of autograd walking back through every intermediate of ``f``."""
+    ``dl_n/dx_n = f'(r_n) = -dl_n/dy_n``.
+
+    ``terms(r, elementwise)`` returns the loss (every ``f(r_n)``, or their sum) and a tensor
+    ``u`` with ``f'(r) = scale * u``; it may overwrite ``r``, a temporary. Only ``u`` is saved
+    and the backward is one pass, ``scale * u * grad``, instead of autograd walking back
+    through every intermediate of ``f``."""
 
     @staticmethod
-    def forward(ctx, input, target, reduction, f, slope):
+    def forward(ctx, input, target, reduction, terms, scale):
         residual = input - target  # r_n = x_n - y_n
-        ctx.save_for_backward(residual)
-        ctx.reduction, ctx.slope = reduction, slope
-        return reduce(f(residual), reduction)
+        loss, slope = terms(residual, elementwise=reduction == "none")
+        ctx.save_for_backward(slope)
+        ctx.reduction, ctx.scale = reduction, scale
+        return loss / slope.numel() if reduction == "mean" else loss
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_output):
-        (residual,) = ctx.saved_tensors
-        if ctx.reduction == "mean":
-            grad_output = grad_output / residual.numel()
-        grad_input = ctx.slope(residual).mul_(grad_output)  # f'(r_n), times 1/N for 'mean'
+        (slope,) = ctx.saved_tensors
+        scale = ctx.scale / slope.numel() if ctx.reduction == "mean" else ctx.scale
+        grad_input = slope * (grad_output * scale if scale != 1 else grad_output)
         grad_target = -grad_input if ctx.needs_input_grad[1] else None
         return grad_input if ctx.needs_input_grad[0] else None, grad_target, None, None, None
 
 
-def _squared(r):
-    return r.square()
+def _squared(r: torch.Tensor, elementwise: bool):
+    """f(r) = r^2, f'(r) = 2 r: u = r with scale 2."""
+    return (r.square() if elementwise else _sum_of_products(r, r)), r
 
 
-def _squared_slope(r):
-    return r * 2
+def _absolute(r: torch.Tensor, elementwise: bool):
+    """f(r) = |r|, f'(r) = sign(r) (0 at r = 0, as in torch); |r| = sign(r) r."""
+    sign = r.sign()
+    return (r.abs_() if elementwise else _sum_of_products(sign, r)), sign
+
+
+def _huber_terms(delta: float):
+    """Huber without branches: with u = clamp(r, -delta, delta), which is also f'(r),
+    ``f(r) = u (r - u/2)`` is r^2/2 where |r| <= delta and delta (|r| - delta/2) beyond.
+    Two passes to make u and r, where ``torch.where`` over both branches needs many more."""
+
+    def terms(r: torch.Tensor, elementwise: bool):
+        clipped = r.clamp(-delta, delta)  # u
+        if elementwise:
+            return r.sub_(clipped, alpha=0.5).mul_(clipped), clipped
+        return _sum_of_products(clipped, r) - 0.5 * _sum_of_products(clipped, clipped), clipped
+
+    return terms
 
 
 def mse_loss(
@@ -92,7 +124,7 @@ def mse_loss(
         tensor([1., 0., 1.])
     """
     _check_pair(input, target, reduction)
-    return _ResidualLoss.apply(input, target, reduction, _squared, _squared_slope)
+    return _ResidualLoss.apply(input, target, reduction, _squared, 2)
 
 
 def l1_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
@@ -122,16 +154,7 @@ def l1_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean") 
         tensor(0.6667)
     """
     _check_pair(input, target, reduction)
-    return _ResidualLoss.apply(input, target, reduction, torch.abs, torch.sign)
-
-
-def _huber(r: torch.Tensor, delta: float) -> torch.Tensor:
-    """Huber of the residual without branches: with a = |r| and c = min(a, delta),
-    ``c (a - c/2)`` is a^2/2 below delta and delta (a - delta/2) above; four passes in place,
-    where ``torch.where`` over both branches would need more."""
-    a = r.abs()
-    c = a.clamp(max=delta)
-    return a.sub_(c, alpha=0.5).mul_(c)
+    return _ResidualLoss.apply(input, target, reduction, _absolute, 1)
 
 
 def _check_threshold(name: str, value: float, allow_zero: bool) -> None:
@@ -177,14 +200,8 @@ def smooth_l1_loss(
     _check_threshold("beta", beta, allow_zero=True)
     if beta == 0:
         return l1_loss(input, target, reduction)
-
-    def f(r):
-        return _huber(r, beta).div_(beta)  # SmoothL1_beta = Huber_beta / beta
-
-    def slope(r):
-        return (r / beta).clamp_(-1, 1)
-
-    return _ResidualLoss.apply(input, target, reduction, f, slope)
+    huber = _ResidualLoss.apply(input, target, reduction, _huber_terms(beta), 1)
+    return huber / beta if beta != 1 else huber  # SmoothL1_beta = Huber_beta / beta
 
 
 def huber_loss(
@@ -220,8 +237,4 @@ def huber_loss(
     """
     _check_pair(input, target, reduction)
     _check_threshold("delta", delta, allow_zero=False)
-
-    def slope(r):
-        return r.clamp(-delta, delta)
-
-    return _ResidualLoss.apply(input, target, reduction, lambda r: _huber(r, delta), slope)
+    return _ResidualLoss.apply(input, target, reduction, _huber_terms(delta), 1)
