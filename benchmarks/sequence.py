@@ -1,5 +1,7 @@
 """Benchmark cases for CTC (T = 200, N = 32, C = 40, targets up to 60) and the metric losses."""
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -31,8 +33,31 @@ def _pairs(device):
     return x1, x2, y
 
 
+def _scores(device):
+    g = torch.Generator().manual_seed(0)
+    x1 = torch.randn(4 * 1024 * 1024, generator=g).to(device).requires_grad_()
+    x2 = torch.randn(4 * 1024 * 1024, generator=g).to(device).requires_grad_()
+    y = (torch.randint(0, 2, (4 * 1024 * 1024,), generator=g) * 2 - 1).to(device)
+    return x1, x2, y
+
+
+def _views(device):
+    g = torch.Generator().manual_seed(0)
+    return tuple(torch.randn(1024, 128, generator=g).to(device).requires_grad_() for _ in range(2))
+
+
+def _nt_xent(z1, z2, temperature=0.1):
+    """torch has no InfoNCE: the usual composition, a cross-entropy over the similarities."""
+    z = F.normalize(torch.cat([z1, z2]), dim=1)
+    logits = (z @ z.T / temperature).fill_diagonal_(-math.inf)
+    n = z1.shape[0]
+    return F.cross_entropy(logits, torch.arange(2 * n, device=z.device).add(n).remainder(2 * n))
+
+
 CASES = [
     Case("ctc_loss", _ctc, lossedu.ctc_loss, F.ctc_loss),
     Case("triplet_margin_loss", _triplets, lossedu.triplet_margin_loss, F.triplet_margin_loss),
     Case("cosine_embedding_loss", _pairs, lossedu.cosine_embedding_loss, F.cosine_embedding_loss),
+    Case("margin_ranking_loss", _scores, lossedu.margin_ranking_loss, F.margin_ranking_loss),
+    Case("info_nce (vs F.cross_entropy composition)", _views, lossedu.info_nce, _nt_xent),
 ]
