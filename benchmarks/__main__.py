@@ -6,9 +6,10 @@ import torch
 
 from benchmarks.core import CASES as CORE
 from benchmarks.harness import measure
+from benchmarks.perceptual import CASES as PERCEPTUAL
 from benchmarks.sequence import CASES as SEQUENCE
 
-CASES = [*CORE, *SEQUENCE]
+CASES = [*CORE, *SEQUENCE, *PERCEPTUAL]
 
 
 def main() -> None:
