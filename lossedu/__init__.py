@@ -11,6 +11,7 @@ from lossedu.classification import (
     nll_loss,
     sigmoid_focal_loss,
 )
+from lossedu.exercises import check
 from lossedu.information import (
     distribution_cross_entropy,
     entropy,
@@ -26,7 +27,9 @@ from lossedu.metric import (
     triplet_margin_loss,
 )
 from lossedu.multitask import UncertaintyWeightedLoss, WeightedSumLoss
+from lossedu.perceptual import DISTS, LPIPS, ms_ssim, ssim, ssim_loss, ssim_map
 from lossedu.regression import huber_loss, l1_loss, mse_loss, smooth_l1_loss
+from lossedu.segmentation import bce_dice_loss, dice_loss, iou_loss, tversky_loss
 from lossedu.sequence import ctc_loss
 
 __all__ = [
@@ -53,5 +56,16 @@ __all__ = [
     "info_nce",
     "WeightedSumLoss",
     "UncertaintyWeightedLoss",
+    "check",
+    "dice_loss",
+    "iou_loss",
+    "tversky_loss",
+    "bce_dice_loss",
+    "ssim",
+    "ssim_map",
+    "ssim_loss",
+    "ms_ssim",
+    "LPIPS",
+    "DISTS",
 ]
 __version__ = "0.1.0"

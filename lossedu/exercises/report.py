@@ -1,0 +1,195 @@
+"""The checker's report: plain text for print, an HTML table for Jupyter, a dict for JSON.
+
+Every line comes in Chinese and in English. The text is deterministic (no timings, paths or
+addresses), so a notebook can store a report as an output and nbval can compare it.
+"""
+
+import html
+import sys
+from dataclasses import dataclass, field
+
+from lossedu.exercises.texts import REPORT, say
+
+MAX_DETAILS = 3  # detail blocks shown: the first failing case of each distinct reason
+
+
+@dataclass
+class CaseResult:
+    """How one case went.
+
+    Attributes:
+        n: the case's number, from 1.
+        label: its short name; ``call``: the call in one line.
+        passed: whether values (and gradients, where compared) match the reference.
+        status: a key of :data:`lossedu.exercises.texts.STATUS`.
+        short: the status in both languages.
+        details: sentences ``(zh, en)`` saying what went wrong.
+        expected, got: the numbers that differ, language-neutral ("out[1] = 0.5").
+        hint: the mistake recognised, or what the status suggests, ``(zh, en)``.
+    """
+
+    n: int
+    label: str
+    call: str
+    passed: bool
+    status: str
+    short: tuple[str, str]
+    details: list[tuple[str, str]] = field(default_factory=list)
+    expected: str | None = None
+    got: str | None = None
+    hint: tuple[str, str] | None = None
+
+    def to_dict(self) -> dict:
+        return {"n": self.n, "label": self.label, "call": self.call, "passed": self.passed,
+                "status": self.status, "short": list(self.short),
+                "details": [list(d) for d in self.details], "expected": self.expected,
+                "got": self.got, "hint": list(self.hint) if self.hint else None}
+
+
+@dataclass
+class Report:
+    """The result of :func:`lossedu.exercises.check`: ``passed``, ``score`` (the fraction of
+    cases passed) and ``cases``; ``error`` when the check could not run at all."""
+
+    exercise: str
+    cases: list[CaseResult] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    error: tuple[str, str] | None = None
+    function: str = "fn"
+    _shown_in: int | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and bool(self.cases) and all(c.passed for c in self.cases)
+
+    @property
+    def score(self) -> float:
+        if self.error is not None or not self.cases:
+            return 0.0
+        return sum(c.passed for c in self.cases) / len(self.cases)
+
+    def to_dict(self) -> dict:
+        return {"exercise": self.exercise, "function": self.function, "passed": self.passed,
+                "score": self.score, "error": list(self.error) if self.error else None,
+                "notes": [list(n) for n in self.notes],
+                "cases": [c.to_dict() for c in self.cases]}
+
+    # --- what to show ---------------------------------------------------------------------
+
+    def _title(self) -> tuple[str, str]:
+        passed = sum(c.passed for c in self.cases)
+        return say(REPORT, "title", id=self.exercise, passed=passed, total=len(self.cases))
+
+    def _shown_failures(self) -> list[CaseResult]:
+        """The first failing case of each distinct reason, at most MAX_DETAILS of them."""
+        shown, reasons = [], set()
+        for case in self.cases:
+            reason = (case.status, case.hint)
+            if not case.passed and reason not in reasons and len(shown) < MAX_DETAILS:
+                reasons.add(reason)
+                shown.append(case)
+        return shown
+
+    def _detail_lines(self, case: CaseResult) -> list[tuple[str, str | None]]:
+        """A failing case in lines ``(label, text)``; a label of None continues the text."""
+        lines: list[tuple[str, str | None]] = [("call", case.call)]
+        for zh, en in case.details:
+            lines += [(None, zh)] if zh == en else [(None, zh), (None, en)]
+        if case.expected is not None:
+            lines += [("expected", case.expected), ("got", case.got)]
+        if case.hint:
+            lines += [("hint_zh", case.hint[0]), ("hint_en", case.hint[1])]
+        lines.append(("reproduce", f"{self.function}(**lossedu.exercises.case_args("
+                                   f"{self.exercise!r}, {case.n}))"))
+        return lines
+
+    @staticmethod
+    def _label(key: str) -> str:
+        if key == "hint_zh":
+            return REPORT["hint"][0] + "："
+        if key == "hint_en":
+            return REPORT["hint"][1] + ": "
+        zh, en = REPORT[key]
+        return f"{zh} · {en}: "
+
+    def __str__(self) -> str:
+        if self.error is not None:
+            return f"{self.exercise}\n  {self.error[0]}\n  {self.error[1]}"
+        zh, en = self._title()
+        out = [f"{zh} · {en}"]
+        width = max(len(c.label) for c in self.cases)
+        for c in self.cases:
+            mark = "✓" if c.passed else "✗"
+            status = "" if c.passed else f"  {c.short[0]} · {c.short[1]}"
+            out.append(f"  {mark} {c.n:>2}  {c.label:<{width}}{status}".rstrip())
+        for case in self._shown_failures():
+            zh, en = REPORT["case"]
+            out.append(f"{zh.format(n=case.n)} · {en.format(n=case.n)}: {case.label}")
+            for key, text in self._detail_lines(case):
+                out.append(f"  {self._label(key) if key else ''}{text}")
+        out += [line for note in self.notes for line in dict.fromkeys(note)]
+        return "\n".join(out)
+
+    def __repr__(self) -> str:
+        passed = sum(c.passed for c in self.cases)
+        return f"<Report {self.exercise}: {passed}/{len(self.cases)} passed>"
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        if self.error is not None:
+            return (f"<div class='lossedu-check'><p><b>{e(self.exercise)}</b></p>"
+                    f"<p>{e(self.error[0])}<br>{e(self.error[1])}</p></div>")
+        zh, en = self._title()
+        rows = []
+        for c in self.cases:
+            color = "#1a7f37" if c.passed else "#c62828"
+            mark = "✓" if c.passed else "✗"
+            rows.append(f"<tr><td>{c.n}</td><td><code>{e(c.label)}</code></td>"
+                        f"<td style='color:{color}'>{mark} {e(c.short[0])} · {e(c.short[1])}"
+                        f"</td></tr>")
+        head = "".join(f"<th>{e(zh)} · {e(en)}</th>" for zh, en in
+                       (REPORT["column_case"], REPORT["column_result"]))
+        head = f"<tr><th>#</th>{head}</tr>"
+        parts = [f"<div class='lossedu-check'><p><b>{e(zh)}</b> · {e(en)}</p>",
+                 f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"]
+        for case in self._shown_failures():
+            czh, cen = REPORT["case"]
+            lines = [f"<b>{e(czh.format(n=case.n))} · {e(cen.format(n=case.n))}</b>: "
+                     f"<code>{e(case.label)}</code>"]
+            for key, text in self._detail_lines(case):
+                label = e(self._label(key)) if key else ""
+                code = key in ("call", "expected", "got", "reproduce")
+                lines.append(label + (f"<code>{e(text)}</code>" if code else e(text)))
+            parts.append(f"<p>{'<br>'.join(lines)}</p>")
+        for note in self.notes:
+            parts.append(f"<p>{'<br>'.join(e(n) for n in dict.fromkeys(note))}</p>")
+        parts.append("</div>")
+        return "".join(parts)
+
+    def _ipython_display_(self) -> None:
+        shell = _ipython()
+        if shell is not None and self._shown_in == shell.execution_count:
+            return  # check() has shown it in this cell already: the cell's value adds nothing
+        _publish(self)
+
+
+def _ipython():
+    """The running IPython shell, or None (IPython is never imported here)."""
+    module = sys.modules.get("IPython")
+    return module.get_ipython() if module is not None else None
+
+
+def _publish(report: Report) -> None:
+    from IPython.display import display
+
+    display({"text/plain": str(report), "text/html": report._repr_html_()}, raw=True)
+
+
+def show(report: Report) -> None:
+    """Print the report, or display it as HTML (with the text beside) under IPython."""
+    shell = _ipython()
+    if shell is None:
+        print(report)
+        return
+    _publish(report)
+    report._shown_in = shell.execution_count

@@ -1,0 +1,193 @@
+"""What an exercise is made of: the cases it runs, the reference it trusts, the mistakes it
+recognises. The exercise modules (``regression``, ``classification``, ...) fill these in."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from lossedu._checks import shape_str
+
+F64 = torch.float64
+F32 = torch.float32
+
+# Agreement with the reference, per dtype of the case. Loose enough for any sound from-scratch
+# formula (no eps inside a norm where torch has 1e-6, log1p against log, another summation
+# order), tight enough for every mistake the exercises name: those move the loss by 1e-2 or
+# more.
+TOLERANCE = {F64: {"rtol": 1e-4, "atol": 1e-6}, F32: {"rtol": 5e-4, "atol": 1e-5}}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One call of the submission: ``args`` by torch's argument names, in signature order.
+
+    Attributes:
+        label: a short, language-neutral name shown in the report ("reduction='sum'").
+        args: the arguments; tensors are copied before every call.
+        grad: the floating inputs handed with ``requires_grad``; their gradients are compared.
+        values_only: compare values, not gradients (cases at a kink or a clamp, where a
+            sound formula may pick another subgradient).
+        through: ``{name: f}``: the submission gets ``f(leaf)`` instead of the leaf (CTC takes
+            log_softmax of logits, the gradient is compared with respect to the logits).
+    """
+
+    label: str
+    args: dict[str, Any]
+    grad: tuple[str, ...] = ()
+    values_only: bool = False
+    through: dict[str, Callable] = field(default_factory=dict)
+
+    @property
+    def dtype(self) -> torch.dtype:
+        floats = [v.dtype for v in self.args.values()
+                  if isinstance(v, torch.Tensor) and v.is_floating_point()]
+        return floats[0] if floats else F64
+
+    @property
+    def tolerance(self) -> dict[str, float]:
+        return TOLERANCE.get(self.dtype, TOLERANCE[F32])
+
+    def prepare(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        """Fresh copies of the arguments, and the leaves whose gradients are checked."""
+        args, leaves = {}, {}
+        for name, value in self.args.items():
+            if isinstance(value, torch.Tensor):
+                value = value.detach().clone()
+                if name in self.grad:
+                    leaves[name] = value.requires_grad_(True)
+                    if name in self.through:
+                        value = self.through[name](value)
+            args[name] = value
+        return args, leaves
+
+    def describe(self, exercise_id: str) -> str:
+        """The call in one line: ``mse_loss(input (3,) float64, target (3,) float64)``."""
+        parts = []
+        for name, value in self.args.items():
+            if isinstance(value, torch.Tensor):
+                dtype = str(value.dtype).removeprefix("torch.")
+                parts.append(f"{name} {shape_str(value.shape)} {dtype}")
+            else:
+                parts.append(f"{name}={value!r}")
+        return f"{exercise_id}({', '.join(parts)})"
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A classic mistake: its name in both languages and how to compute what it returns.
+
+    Each variant takes the case's arguments (by torch's names) and returns the mistaken output,
+    or None where the mistake cannot show (no ``weight`` given, say).
+    """
+
+    zh: str
+    en: str
+    variants: tuple[Callable[..., torch.Tensor | None], ...]
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """An exercise: write ``id`` with ``signature``.
+
+    Attributes:
+        id: the lossedu function asked for; the submission takes the same arguments.
+        signature: torch's (or the reference's) signature, as students should write it.
+        zh, en: the statement in one line.
+        reference: the trusted implementation, called as ``reference(**case.args)``.
+        make_cases: builds the cases, the same ones every time (fixed seeds).
+        mistakes: checked in order on a failing case; the first that matches is named.
+        positional: how many leading arguments are passed by position; the others go by
+            keyword, and only where the case sets them.
+    """
+
+    id: str
+    signature: str
+    zh: str
+    en: str
+    reference: Callable[..., torch.Tensor]
+    make_cases: Callable[[], list[Case]]
+    mistakes: tuple[Mistake, ...] = ()
+    positional: int = 2
+
+
+def call(fn: Callable, args: dict[str, Any], positional: int) -> Any:
+    """Call ``fn`` as a student would call torch: leading tensors by position, options by
+    keyword."""
+    values = list(args.values())
+    return fn(*values[:positional], **dict(list(args.items())[positional:]))
+
+
+def generator(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def randn(g: torch.Generator, *shape: int, dtype: torch.dtype = F64) -> torch.Tensor:
+    return torch.randn(shape, generator=g, dtype=dtype)
+
+
+def rand(g: torch.Generator, *shape: int, dtype: torch.dtype = F64) -> torch.Tensor:
+    return torch.rand(shape, generator=g, dtype=dtype)
+
+
+def randint(g: torch.Generator, high: int, *shape: int) -> torch.Tensor:
+    return torch.randint(high, shape, generator=g)
+
+
+def with_(args: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """``args`` with some values changed (keeping the signature order)."""
+    return {**args, **changes}
+
+
+def option_ignored(name: str, default: Any, reference: Callable) -> Callable:
+    """A variant for "the option ``name`` is ignored": the reference with ``name`` back at its
+    default, on the cases that set it otherwise."""
+
+    def variant(**args):
+        value = args.get(name, default)
+        if value is default or (not isinstance(value, torch.Tensor) and value == default):
+            return None
+        return reference(**with_(args, **{name: default}))
+
+    return variant
+
+
+# --- mistakes every exercise with a `reduction` can make ---------------------------------
+
+_REDUCED = {
+    "mean": ("平均", "the mean"),
+    "sum": ("总和", "the sum"),
+    "batchmean": ("总和除以批大小", "the sum divided by the batch size"),
+}
+
+
+def reduction_mistakes(reference: Callable, default: str, choices=("none", "mean", "sum")):
+    """One mistake per pair (asked, returned) of reductions: the submission ignored
+    ``reduction`` or applied another one."""
+    mistakes = []
+    for asked in choices:
+        for returned in choices:
+            if asked == returned:
+                continue
+
+            def variant(_asked=asked, _returned=returned, **args):
+                if args.get("reduction", default) != _asked:
+                    return None
+                return reference(**with_(args, reduction=_returned))
+
+            if asked == "none":
+                zh = (f"reduction='none' 应逐个返回损失，你的结果却是{_REDUCED[returned][0]}。")
+                en = (f"reduction='none' keeps one loss per element; your result is "
+                      f"{_REDUCED[returned][1]}.")
+            elif returned == "none":
+                zh = f"没有做汇总：reduction='{asked}' 要的是{_REDUCED[asked][0]}，不是逐个的损失。"
+                en = (f"Nothing was reduced: reduction='{asked}' asks for {_REDUCED[asked][1]}, "
+                      f"not one loss per element.")
+            else:
+                zh = (f"reduction='{asked}' 要的是{_REDUCED[asked][0]}，"
+                      f"你的结果却是{_REDUCED[returned][0]}。")
+                en = (f"reduction='{asked}' asks for {_REDUCED[asked][1]}; your result is "
+                      f"{_REDUCED[returned][1]}.")
+            mistakes.append(Mistake(zh, en, (variant,)))
+    return tuple(mistakes)

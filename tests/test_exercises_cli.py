@@ -1,0 +1,133 @@
+"""The checker from a shell (a notebook run through nbclient, a .py file, a class folder) and
+in IPython (each report shown once, as HTML with the text beside)."""
+
+import csv
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from lossedu.exercises.batch import Limits, run_submission
+from lossedu.exercises.worker import find_functions
+
+SUBMISSIONS = Path(__file__).parent / "data" / "submissions"
+ROOT = Path(__file__).parents[1]
+
+
+def lossedu_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lossedu", *args], cwd=ROOT, text=True,
+                          capture_output=True, timeout=300)
+
+
+@pytest.mark.slow
+def test_check_a_notebook_grades_what_it_defines_and_notes_the_failing_cell():
+    run = lossedu_cli("check", str(SUBMISSIONS / "sample.ipynb"))
+    assert run.returncode == 1, run.stdout + run.stderr  # cross_entropy fails
+    out = run.stdout
+    assert out.startswith("sample.ipynb\n")
+    assert "mse_loss：6/6 例通过 · 6/6 cases passed" in out
+    assert "kl_div：9/9 例通过 · 9/9 cases passed" in out
+    assert "cross_entropy：14/15 例通过 · 14/15 cases passed" in out
+    assert "The naive softmax overflows" in out
+    assert "Cell 7 raised NameError: name 'scratch' is not defined" in out
+
+
+@pytest.mark.slow
+def test_check_a_py_file_as_json_exits_0_when_every_exercise_found_passes():
+    run = lossedu_cli("check", str(SUBMISSIONS / "solutions.py"), "--json",
+                      "--exercise", "mse_loss", "--exercise", "ctc_loss")
+    assert run.returncode == 0, run.stdout + run.stderr
+    result = json.loads(run.stdout)
+    assert result["status"] == "ok" and result["passed"] is True
+    assert result["found"] == {"mse_loss": "my_mse_loss", "ctc_loss": "my_ctc_loss"}
+    assert [r["score"] for r in result["reports"].values()] == [1.0, 1.0]
+
+
+@pytest.mark.slow
+def test_grade_a_class_records_every_submission_and_goes_on(tmp_path):
+    out = tmp_path / "grades" / "grades.csv"
+    run = lossedu_cli("grade", str(SUBMISSIONS / "class"), "--out", str(out), "--jobs", "2",
+                      "--timeout", "1")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "5 submissions (4 ok, 1 crashed)" in run.stdout
+    with open(out, newline="") as file:
+        rows = list(csv.reader(file))
+    assert rows == [
+        ["submission", "status", "mse_loss", "l1_loss", "total"],
+        ["alice.ipynb", "ok", "1.00", "1.00", "2.00"],
+        ["bob.py", "ok", "1.00", "0.00", "1.00"],  # l1 without abs
+        ["carol.py", "ok", "0.00", "1.00", "1.00"],  # mse never returns
+        ["dave.py", "ok", "", "", "0.00"],  # does not parse
+        ["erin.py", "crashed", "", "", "0.00"],  # os._exit(3)
+    ]
+    details = {s["submission"]: s for s in json.loads(out.with_suffix(".json").read_text())[
+        "submissions"]}
+    assert details["bob.py"]["found"]["l1_loss"] == "my_l1"
+    bob_l1 = details["bob.py"]["reports"]["l1_loss"]["cases"][0]
+    assert "absolute value is missing" in bob_l1["hint"][1]
+    assert details["carol.py"]["reports"]["mse_loss"]["cases"][0]["status"] == "timeout"
+    assert "SyntaxError" in details["dave.py"]["problems"][0][1]
+    assert details["erin.py"]["problems"] == [["评分进程异常退出：exit code 3",
+                                               "The grading process failed: exit code 3"]]
+
+
+@pytest.mark.slow
+def test_a_top_level_loop_is_stopped_and_what_came_before_is_graded():
+    result = run_submission(SUBMISSIONS / "top_level_loop.py", ["mse_loss"],
+                            Limits(cell_timeout=1))
+    assert result.status == "ok" and result.passed
+    assert result.problems == [("文件顶层运行超过 1 秒，已中断。",
+                                "The file's top level ran for over 1 s and was stopped.")]
+
+
+@pytest.mark.slow
+def test_a_submission_that_never_ends_is_killed_at_the_time_limit():
+    start = time.monotonic()
+    result = run_submission(SUBMISSIONS / "never_ends.py", ["mse_loss"],
+                            Limits(cell_timeout=1, time_limit=3))
+    assert time.monotonic() - start < 10
+    assert result.status == "timeout" and not result.reports
+    assert result.problems == [("超过 3 秒仍未评完，已终止。", "Not graded within 3 s; stopped.")]
+
+
+def test_answers_are_found_by_their_names_and_must_be_the_submissions_own():
+    import lossedu
+
+    def my_mse(input, target, reduction="mean"):
+        return input
+
+    def l1_loss(input, target, reduction="mean"):
+        return input
+
+    namespace = {"__name__": "__main__", "my_mse": my_mse, "l1_loss": l1_loss,
+                 "cross_entropy": lossedu.cross_entropy, "my_kl_div": 3}
+    for fn in (my_mse, l1_loss):
+        fn.__module__ = "__main__"
+    found = find_functions(namespace, ["mse_loss", "l1_loss", "cross_entropy", "kl_div"])
+    assert {k: name for k, (name, _) in found.items()} == {"mse_loss": "my_mse",
+                                                          "l1_loss": "l1_loss"}
+
+
+def test_in_ipython_a_report_is_shown_once_as_html_with_text(tmp_path):
+    interactiveshell = pytest.importorskip("IPython.core.interactiveshell")
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.enabled = False
+    shell = interactiveshell.InteractiveShell.instance(config=config)
+    published = []
+    shell.display_pub.publish = lambda data, *args, **kwargs: published.append(data)
+    try:
+        shell.run_cell("from lossedu import check\n"
+                       "def stub(input, target, reduction='mean'):\n    ...", store_history=True)
+        shell.run_cell("check('mse_loss', stub)", store_history=True)  # the cell's last value
+        assert [sorted(data) for data in published] == [["text/html", "text/plain"]]
+        assert published[0]["text/plain"].startswith("mse_loss：0/6 例通过")
+        shell.run_cell("report = check('mse_loss', stub)", store_history=True)
+        shell.run_cell("report", store_history=True)  # shown again when asked, in a later cell
+        assert len(published) == 3
+    finally:
+        interactiveshell.InteractiveShell.clear_instance()
