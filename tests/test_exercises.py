@@ -393,15 +393,19 @@ def test_a_stub_gets_a_stable_helpful_report(capsys):
     assert repr(report) == "<Report mse_loss: 0/6 passed>"
 
 
-def test_the_html_table_has_a_row_per_case_and_escapes_what_came_back():
+def test_the_html_table_has_a_row_per_case_marks_each_language_and_escapes_what_came_back():
     def raises(input, target, reduction="mean"):
-        raise ValueError("<b>not bold</b>")
+        raise NotImplementedError("<b>not bold</b>")
 
     report = check("mse_loss", raises, quiet=True)
     page = report._repr_html_()
     assert page.count("<tr>") == 1 + len(report.cases)
     assert "&lt;b&gt;not bold&lt;/b&gt;" in page and "<b>not bold</b>" not in page
-    assert "结果 · result" in page
+    head = "<span class='lang-zh'>结果</span><span class='lang-sep'> · </span>"
+    assert head + "<span class='lang-en'>result</span>" in page
+    hint_zh, hint_en = report.cases[0].hint
+    assert f"<div class='lang-zh'>提示：{hint_zh}</div>" in page
+    assert f"<div class='lang-en'>Hint: {hint_en}</div>" in page
 
 
 def test_the_report_as_a_dict_is_plain_data():

@@ -90,17 +90,18 @@ class Report:
                 shown.append(case)
         return shown
 
-    def _detail_lines(self, case: CaseResult) -> list[tuple[str, str | None]]:
-        """A failing case in lines ``(label, text)``; a label of None continues the text."""
-        lines: list[tuple[str, str | None]] = [("call", case.call)]
+    def _detail_lines(self, case: CaseResult) -> list[tuple[str | None, str, str | None]]:
+        """A failing case in lines ``(label, text, language)``: a label of None continues the
+        text; the language is "zh", "en", or None for a line that is the same in both."""
+        lines: list[tuple[str | None, str, str | None]] = [("call", case.call, None)]
         for zh, en in case.details:
-            lines += [(None, zh)] if zh == en else [(None, zh), (None, en)]
+            lines += [(None, zh, None)] if zh == en else [(None, zh, "zh"), (None, en, "en")]
         if case.expected is not None:
-            lines += [("expected", case.expected), ("got", case.got)]
+            lines += [("expected", case.expected, None), ("got", case.got, None)]
         if case.hint:
-            lines += [("hint_zh", case.hint[0]), ("hint_en", case.hint[1])]
+            lines += [("hint_zh", case.hint[0], "zh"), ("hint_en", case.hint[1], "en")]
         lines.append(("reproduce", f"{self.function}(**lossedu.exercises.case_args("
-                                   f"{self.exercise!r}, {case.n}))"))
+                                   f"{self.exercise!r}, {case.n}))", None))
         return lines
 
     @staticmethod
@@ -125,7 +126,7 @@ class Report:
         for case in self._shown_failures():
             zh, en = REPORT["case"]
             out.append(f"{zh.format(n=case.n)} · {en.format(n=case.n)}: {case.label}")
-            for key, text in self._detail_lines(case):
+            for key, text, _ in self._detail_lines(case):
                 out.append(f"  {self._label(key) if key else ''}{text}")
         out += [line for note in self.notes for line in dict.fromkeys(note)]
         return "\n".join(out)
@@ -135,34 +136,36 @@ class Report:
         return f"<Report {self.exercise}: {passed}/{len(self.cases)} passed>"
 
     def _repr_html_(self) -> str:
+        """The report as an HTML table. Each language is marked (``lang-zh``, ``lang-en``):
+        the course's site shows the reader's language only, JupyterLab shows both."""
         e = html.escape
         if self.error is not None:
             return (f"<div class='lossedu-check'><p><b>{e(self.exercise)}</b></p>"
-                    f"<p>{e(self.error[0])}<br>{e(self.error[1])}</p></div>")
-        zh, en = self._title()
+                    f"<p>{_both(*self.error, '<br>')}</p></div>")
         rows = []
         for c in self.cases:
             color = "#1a7f37" if c.passed else "#c62828"
             mark = "✓" if c.passed else "✗"
             rows.append(f"<tr><td>{c.n}</td><td><code>{e(c.label)}</code></td>"
-                        f"<td style='color:{color}'>{mark} {e(c.short[0])} · {e(c.short[1])}"
-                        f"</td></tr>")
-        head = "".join(f"<th>{e(zh)} · {e(en)}</th>" for zh, en in
-                       (REPORT["column_case"], REPORT["column_result"]))
-        head = f"<tr><th>#</th>{head}</tr>"
-        parts = [f"<div class='lossedu-check'><p><b>{e(zh)}</b> · {e(en)}</p>",
-                 f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"]
+                        f"<td style='color:{color}'>{mark} {_both(*c.short)}</td></tr>")
+        head = "".join(f"<th>{_both(*REPORT[key])}</th>" for key in
+                       ("column_case", "column_result"))
+        parts = [f"<div class='lossedu-check'><p><b>{_both(*self._title())}</b></p>",
+                 f"<table><thead><tr><th>#</th>{head}</tr></thead>"
+                 f"<tbody>{''.join(rows)}</tbody></table>"]
         for case in self._shown_failures():
             czh, cen = REPORT["case"]
-            lines = [f"<b>{e(czh.format(n=case.n))} · {e(cen.format(n=case.n))}</b>: "
-                     f"<code>{e(case.label)}</code>"]
-            for key, text in self._detail_lines(case):
-                label = e(self._label(key)) if key else ""
+            lines = [f"<div><b>{_both(czh.format(n=case.n), cen.format(n=case.n))}</b>: "
+                     f"<code>{e(case.label)}</code></div>"]
+            for key, text, lang in self._detail_lines(case):
                 code = key in ("call", "expected", "got", "reproduce")
-                lines.append(label + (f"<code>{e(text)}</code>" if code else e(text)))
-            parts.append(f"<p>{'<br>'.join(lines)}</p>")
-        for note in self.notes:
-            parts.append(f"<p>{'<br>'.join(e(n) for n in dict.fromkeys(note))}</p>")
+                label = f"{_both(*REPORT[key])}: " if code else e(self._label(key)) if key else ""
+                marked = f" class='lang-{lang}'" if lang else ""
+                lines.append(f"<div{marked}>{label}"
+                             f"{f'<code>{e(text)}</code>' if code else e(text)}</div>")
+            parts.append(f"<div class='lossedu-case'>{''.join(lines)}</div>")
+        for zh, en in self.notes:
+            parts.append(f"<p>{_both(zh, en, '<br>')}</p>")
         parts.append("</div>")
         return "".join(parts)
 
@@ -171,6 +174,15 @@ class Report:
         if shell is not None and self._shown_in == shell.execution_count:
             return  # check() has shown it in this cell already: the cell's value adds nothing
         _publish(self)
+
+
+def _both(zh: str, en: str, between: str = " · ") -> str:
+    """``zh · en`` in HTML, each language in its own span; one text if both are the same."""
+    zh, en = html.escape(zh), html.escape(en)
+    if zh == en:
+        return zh
+    return (f"<span class='lang-zh'>{zh}</span><span class='lang-sep'>{between}</span>"
+            f"<span class='lang-en'>{en}</span>")
 
 
 def _ipython():
