@@ -393,6 +393,16 @@ def test_a_stub_gets_a_stable_helpful_report(capsys):
     assert repr(report) == "<Report mse_loss: 0/6 passed>"
 
 
+def test_a_bare_not_implemented_stub_is_named_once_and_gets_its_hint():
+    def stub(input, target, reduction="mean"):
+        raise NotImplementedError
+
+    first = check("mse_loss", stub, quiet=True).cases[0]
+    assert first.short == ("抛出 NotImplementedError", "raised NotImplementedError")
+    assert not any(en.startswith("NotImplementedError") for _, en in first.details)  # no ": "
+    assert first.hint == ("函数还没有写完。", "The function is not written yet.")
+
+
 def test_the_html_table_has_a_row_per_case_marks_each_language_and_escapes_what_came_back():
     def raises(input, target, reduction="mean"):
         raise NotImplementedError("<b>not bold</b>")

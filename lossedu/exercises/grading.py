@@ -153,7 +153,9 @@ def _grade_raw(exercise, case, want, raw, run, timeout, first) -> CaseResult:
                            hint=HINT["died"])
         return _result("not_run", details=[DETAIL["not_run"]])
     if raw["status"] == "raised":
-        details = [say(DETAIL, "raised", type=raw["type"], message=raw["message"])]
+        # the status already names the type; the message, where there is one, says more
+        details = [say(DETAIL, "raised", type=raw["type"], message=raw["message"])
+                   ] if raw["message"] else []
         if raw["where"]:
             details.append(say(DETAIL, "where", **raw["where"]))
         return _result("raised", type=raw["type"], details=details,
