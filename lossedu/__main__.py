@@ -36,7 +36,7 @@ def _check(args) -> int:
         print(f"\n{report}")
     for zh, en in submission.problems:
         print(f"\n! {zh}\n  {en}")
-    if submission.status == "ok" and not submission.reports:
+    if submission.status == "no answers":
         names = ", ".join(candidates("mse_loss"))
         print("没有找到以练习命名的函数（例如 " + names + "）。\n"
               "No function named after an exercise was found (such as " + names + ").")
@@ -49,7 +49,7 @@ def _grade(args) -> int:
         return 2
     results = grade_folder(args.folder, args.out, args.exercise, args.jobs, _limits(args))
     counts = {status: sum(s.status == status for s in results)
-              for status in ("ok", "timeout", "crashed")}
+              for status in ("ok", "no answers", "timeout", "crashed")}
     summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
     print(f"{len(results)} submissions ({summary or 'none'}): "
           f"{args.out}, {Path(args.out).with_suffix('.json')}")

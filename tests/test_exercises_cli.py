@@ -52,17 +52,19 @@ def test_grade_a_class_records_every_submission_and_goes_on(tmp_path):
     run = lossedu_cli("grade", str(SUBMISSIONS / "class"), "--out", str(out), "--jobs", "2",
                       "--timeout", "1")
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "5 submissions (4 ok, 1 crashed)" in run.stdout
+    assert "5 submissions (3 ok, 1 no answers, 1 crashed)" in run.stdout
     with open(out, newline="") as file:
         rows = list(csv.reader(file))
     assert rows == [
-        ["submission", "status", "mse_loss", "l1_loss", "total"],
-        ["alice.ipynb", "ok", "1.00", "1.00", "2.00"],
-        ["bob.py", "ok", "1.00", "0.00", "1.00"],  # l1 without abs
-        ["carol.py", "ok", "0.00", "1.00", "1.00"],  # mse never returns
-        ["dave.py", "ok", "", "", "0.00"],  # does not parse
-        ["erin.py", "crashed", "", "", "0.00"],  # os._exit(3)
+        ["submission", "status", "mse_loss", "l1_loss", "total", "problems"],
+        ["alice.ipynb", "ok", "1.00", "1.00", "2.00", ""],
+        ["bob.py", "ok", "1.00", "0.00", "1.00", ""],  # l1 without abs
+        ["carol.py", "ok", "0.00", "1.00", "1.00", ""],  # mse never returns
+        ["dave.py", "no answers", "", "", "0.00", rows[4][5]],  # does not parse
+        ["erin.py", "crashed", "", "", "0.00",  # os._exit(3)
+         "评分进程异常退出：exit code 3 / The grading process failed: exit code 3"],
     ]
+    assert "SyntaxError" in rows[4][5]
     details = {s["submission"]: s for s in json.loads(out.with_suffix(".json").read_text())[
         "submissions"]}
     assert details["bob.py"]["found"]["l1_loss"] == "my_l1"

@@ -35,7 +35,9 @@ class Limits:
 
 @dataclass
 class Submission:
-    """One graded file: ``status`` is 'ok' (it ran and was graded), 'timeout' or 'crashed'."""
+    """One graded file: ``status`` is 'ok' (it ran and was graded), 'no answers' (it ran, but
+    defines no function named after an exercise, or does not even parse), 'timeout' or
+    'crashed'."""
 
     name: str
     status: str = "ok"
@@ -102,6 +104,8 @@ def run_submission(path: Path, exercise_ids: Iterable[str], limits: Limits | Non
     result.problems[:0] = [tuple(p) for p in data.get("problems", [])]
     result.found = data.get("found", {})
     result.reports = {k: report_from_dict(v) for k, v in data.get("reports", {}).items()}
+    if result.status == "ok" and not result.reports:
+        result.status = "no answers"
     return result
 
 
@@ -162,9 +166,10 @@ def grade_folder(folder: Path, out: Path, exercise_ids: list[str] | None = None,
 def _write_csv(out: Path, results: list[Submission], columns: list[str]) -> None:
     with open(out, "w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
-        writer.writerow(["submission", "status", *columns, "total"])
+        writer.writerow(["submission", "status", *columns, "total", "problems"])
         for s in results:
             scores = [s.reports[c].score if c in s.reports else None for c in columns]
             writer.writerow([s.name, s.status,
                              *("" if v is None else f"{v:.2f}" for v in scores),
-                             f"{sum(v or 0 for v in scores):.2f}"])
+                             f"{sum(v or 0 for v in scores):.2f}",
+                             " | ".join(f"{zh} / {en}" for zh, en in s.problems)])
