@@ -78,7 +78,7 @@ class Report:
 
     def _title(self) -> tuple[str, str]:
         passed = sum(c.passed for c in self.cases)
-        return say(REPORT, "title", id=self.exercise, passed=passed, total=len(self.cases))
+        return say(REPORT, "title", passed=passed, total=len(self.cases))
 
     def _shown_failures(self) -> list[CaseResult]:
         """The first failing case of each distinct reason, at most MAX_DETAILS of them."""
@@ -117,7 +117,7 @@ class Report:
         if self.error is not None:
             return f"{self.exercise}\n  {self.error[0]}\n  {self.error[1]}"
         zh, en = self._title()
-        out = [f"{zh} · {en}"]
+        out = [f"{self.exercise}：{zh} · {en}"]
         width = max(len(c.label) for c in self.cases)
         for c in self.cases:
             mark = "✓" if c.passed else "✗"
@@ -150,7 +150,8 @@ class Report:
                         f"<td style='color:{color}'>{mark} {_both(*c.short)}</td></tr>")
         head = "".join(f"<th>{_both(*REPORT[key])}</th>" for key in
                        ("column_case", "column_result"))
-        parts = [f"<div class='lossedu-check'><p><b>{_both(*self._title())}</b></p>",
+        parts = [f"<div class='lossedu-check'><p><b>{e(self.exercise)}</b>: "
+                 f"{_both(*self._title())}</p>",
                  f"<table><thead><tr><th>#</th>{head}</tr></thead>"
                  f"<tbody>{''.join(rows)}</tbody></table>"]
         for case in self._shown_failures():

@@ -133,7 +133,7 @@ HINT = {
 
 # Lines of the report that are not about one case.
 REPORT = {
-    "title": ("{id}：{passed}/{total} 例通过", "{passed}/{total} cases passed"),
+    "title": ("{passed}/{total} 例通过", "{passed}/{total} cases passed"),
     "case": ("第 {n} 例", "case {n}"),
     "column_case": ("例", "case"),
     "column_result": ("结果", "result"),
