@@ -9,6 +9,7 @@ equal to ``ignore_index`` count nowhere, neither in the sum nor in the denominat
 import torch
 
 from lossedu._checks import (
+    PITFALLS,
     check_floating,
     check_reduction,
     check_same_device,
@@ -42,25 +43,39 @@ def _check_class_target(input, target, ignore_index) -> bool:
             f"convert it with `target.long()`."
         )
     if target.shape != index_shape:
-        hint = (
-            " It has the input's shape: one-hot targets passed as indices? Pass "
-            "`target.argmax(dim=1)`, or the one-hot rows as floats (probability targets)."
-            if target.shape == input.shape
-            else ""
-        )
         raise ValueError(
             f"Expected `target` of class indices with shape {shape_str(index_shape)}, got "
-            f"{shape_str(target.shape)} for `input` of shape {shape_str(input.shape)}.{hint}"
+            f"{shape_str(target.shape)} for `input` of shape {shape_str(input.shape)}."
+            f"{_target_shape_hint(input.shape, target.shape, class_dim)}"
         )
     outside = (target != ignore_index) & ((target < 0) | (target >= C))
     if outside.any():
         bad = target[outside][0].item()
+        cause = (
+            f"A negative label is usually padding: pass `ignore_index={bad}` to leave it out."
+            if bad < 0
+            else "Labels counted from 1 (use `target - 1`), or a wrong number of output units, "
+            "are the usual causes."
+        )
         raise ValueError(
             f"Expected class indices in [0, {C - 1}] (or ignore_index={ignore_index}), got {bad}: "
-            f"the input has C = {C} classes. Labels counted from 1, or a wrong number of "
-            f"output units, are the usual causes."
+            f"the input has C = {C} classes. {cause}"
         )
     return False
+
+
+def _target_shape_hint(input_shape, target_shape, class_dim: int) -> str:
+    """What a class-index target of the wrong shape usually means."""
+    if target_shape == input_shape:
+        return (" It has the input's shape: one-hot targets passed as indices? Pass "
+                "`target.argmax(dim=1)`, or the one-hot rows as floats (probability targets).")
+    if len(target_shape) == len(input_shape) and target_shape[class_dim] == 1:
+        return (f" It keeps a class dimension of size 1: pass `target.squeeze({class_dim})`, "
+                f"one index per sample (or pixel).")
+    if class_dim == 1 and target_shape == input_shape[:-1]:
+        return (" The classes are on the last dimension: torch expects them on dimension 1, "
+                "so pass `input.movedim(-1, 1)`, shape (N, C, d1, ...).")
+    return ""
 
 
 def _check_weight(weight, C: int, input: torch.Tensor) -> None:
@@ -303,7 +318,13 @@ def binary_cross_entropy(
     """
     check_reduction(reduction)
     _check_binary(input, target, weight)
-    outside = (input < 0) | (input > 1) | input.isnan()
+    if input.isnan().any():
+        raise ValueError(
+            f"Expected `input` probabilities in [0, 1], got nan: the model's output is already "
+            f"nan, from nan in its inputs or a diverging run (too large a learning rate); "
+            f"{PITFALLS}."
+        )
+    outside = (input < 0) | (input > 1)
     if outside.any():
         bad = input[outside][0].item()
         raise ValueError(

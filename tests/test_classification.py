@@ -221,16 +221,37 @@ def test_one_hot_targets_passed_as_indices():
         cross_entropy(torch.randn(4, 3), F.one_hot(torch.tensor([0, 1, 2, 0]), 3))
 
 
+def test_a_target_that_keeps_a_class_dimension_of_one():
+    with pytest.raises(ValueError, match=r"shape \(4,\), got \(4, 1\).*class dimension of size "
+                                         r"1: pass `target.squeeze\(1\)`"):
+        cross_entropy(torch.randn(4, 3), torch.zeros(4, 1, dtype=torch.long))
+    with pytest.raises(ValueError, match=r"shape \(2, 5, 5\), got \(2, 1, 5, 5\).*squeeze\(1\)"):
+        cross_entropy(torch.randn(2, 3, 5, 5), torch.zeros(2, 1, 5, 5, dtype=torch.long))
+
+
+def test_classes_on_the_last_dimension():
+    """(N, T, C) logits of a sequence model with (N, T) targets: the classes belong on dim 1."""
+    with pytest.raises(ValueError, match=r"shape \(2, 3\), got \(2, 5\).*classes are on the last "
+                                         r"dimension.*input.movedim\(-1, 1\)"):
+        cross_entropy(torch.randn(2, 5, 3), torch.zeros(2, 5, dtype=torch.long))
+
+
 def test_integer_targets_of_the_wrong_dtype():
     with pytest.raises(TypeError, match=r"torch.int64 \(long\), got torch.int32.*target.long"):
         cross_entropy(torch.randn(2, 3), torch.tensor([0, 1], dtype=torch.int32))
 
 
 def test_class_index_out_of_range():
-    with pytest.raises(ValueError, match=r"in \[0, 2\].*got 3: the input has C = 3 classes"):
+    with pytest.raises(ValueError, match=r"in \[0, 2\].*got 3: the input has C = 3 classes"
+                                         r".*counted from 1 \(use `target - 1`\)"):
         cross_entropy(torch.randn(2, 3), torch.tensor([0, 3]))
-    with pytest.raises(ValueError, match=r"got -1"):
+    with pytest.raises(ValueError, match=r"got -1.*padding: pass `ignore_index=-1`"):
         nll_loss(torch.randn(2, 3), torch.tensor([-1, 0]))
+
+
+def test_bce_on_nan_says_the_output_is_already_nan():
+    with pytest.raises(ValueError, match=r"got nan: the model's output is already nan.*pitfalls"):
+        binary_cross_entropy(torch.tensor([0.2, float("nan")]), torch.tensor([0.0, 1.0]))
 
 
 def test_bce_on_logits_suggests_the_logits_form():
