@@ -16,8 +16,8 @@ zero the loss of classes absent from the target. The libraries differ exactly th
 * segmentation_models_pytorch's ``DiceLoss``: ``smooth=0, per_class=True, batch=True,
   zero_absent=True`` (sums over the batch; a class absent from the target scores loss 0 and
   still counts in the mean over classes), with ``activation`` set since it takes logits.
-  Its Dice is the Tversky score at alpha = beta = 0.5, so its ``smooth=s`` is ``smooth=2*s``
-  here (version 0.6); its default is 0.
+  Since version 0.4 its Dice is the Tversky score at alpha = beta = 0.5, so its ``smooth=s``
+  is ``smooth=2*s`` here (up to 0.3 it was ``smooth=s``); its default is 0.
 """
 
 import torch
@@ -36,7 +36,10 @@ ACTIVATIONS = (None, "sigmoid", "softmax")
 
 
 def _check_probabilities(input: torch.Tensor) -> None:
-    outside = (input < 0) | (input > 1) | input.isnan()
+    if input.isnan().any():
+        raise ValueError("Expected `input` probabilities in [0, 1], got nan: the model's output "
+                         "already holds nan (a diverged step, or log of 0 upstream).")
+    outside = (input < 0) | (input > 1)
     if outside.any():
         bad = input[outside][0].item()
         raise ValueError(
@@ -73,8 +76,9 @@ def _probabilities_and_mask(input, target, activation, include_background):
         mask = target.to(input.dtype)
     elif not target.is_floating_point() and input.dim() >= 2 and target.shape == index_shape:
         C = input.shape[1]
-        if target.min() < 0 or target.max() >= C:
-            bad = target[(target < 0) | (target >= C)][0].item()
+        out_of_range = (target < 0) | (target >= C)
+        if out_of_range.any():
+            bad = target[out_of_range][0].item()
             hint = " For a binary mask pass `target.unsqueeze(1)`." if C == 1 else ""
             raise ValueError(f"Expected `target` class indices in [0, {C - 1}] for an input with "
                              f"C = {C} channels, got {bad}.{hint}")
@@ -89,9 +93,12 @@ def _probabilities_and_mask(input, target, activation, include_background):
     if activation == "sigmoid":
         probs = input.sigmoid()
     elif activation == "softmax":
-        if input.dim() < 2:
-            raise ValueError(f"activation='softmax' needs classes along dim 1, got `input` of "
-                             f"shape {shape_str(input.shape)}.")
+        if input.dim() < 2 or input.shape[1] < 2:
+            # A softmax over one channel is 1 everywhere: a constant loss with zero gradient.
+            raise ValueError(f"activation='softmax' needs at least 2 classes along dim 1, got "
+                             f"`input` of shape {shape_str(input.shape)}: a softmax over one "
+                             f"channel is 1 everywhere. For one binary mask use "
+                             f"activation='sigmoid'.")
         probs = input.softmax(1)
     else:
         _check_probabilities(input)
@@ -182,7 +189,8 @@ def dice_loss(
     Raises:
         ValueError: probabilities outside [0, 1] (logits without ``activation``?), targets that
             are not 0/1, class indices out of range, a target shape that fits neither form, an
-            option that needs dim 1 on an input without it, a negative ``smooth``.
+            option that needs classes along dim 1 on an input without them (``'softmax'`` needs
+            two or more), a negative ``smooth``.
         TypeError: non-tensor arguments, a non-floating ``input``.
 
     Example:
@@ -272,7 +280,7 @@ def tversky_loss(
         tp_n = \sum_i p_{n,i} g_{n,i},\ fp_n = \sum_i p_{n,i} (1 - g_{n,i}),\
         fn_n = \sum_i (1 - p_{n,i}) g_{n,i}
 
-    ``alpha = beta = 0.5`` is Dice (with half the smoothing), ``alpha = beta = 1`` is IoU;
+    ``alpha = beta = 0.5`` is Dice with smoothing ``2 s``, ``alpha = beta = 1`` is IoU;
     ``beta > alpha`` punishes missed foreground more, for small structures.
 
     Args:
@@ -319,7 +327,10 @@ def bce_dice_loss(
     bce_weight: float = 1.0,
     dice_weight: float = 1.0,
     activation: str | None = None,
-    **dice_options,
+    per_class: bool = False,
+    include_background: bool = True,
+    batch: bool = False,
+    zero_absent: bool = False,
 ) -> torch.Tensor:
     r"""Binary cross-entropy plus Dice: per-pixel gradients from BCE, overlap from Dice.
 
@@ -337,8 +348,8 @@ def bce_dice_loss(
         bce_weight: w_bce. Default: 1.0.
         dice_weight: w_dice. Default: 1.0.
         activation: None or ``'sigmoid'``. Default: None.
-        **dice_options: ``per_class``, ``include_background``, ``batch``, ``zero_absent`` for
-            the Dice term, as in :func:`dice_loss` (the BCE term is always the mean).
+        per_class, include_background, batch, zero_absent: for the Dice term, as in
+            :func:`dice_loss`; the BCE term is always the mean over every element.
 
     Shape:
         input and target: (N, *), the same shape. Output: a scalar.
@@ -360,7 +371,9 @@ def bce_dice_loss(
         raise ValueError("bce_dice_loss takes activation=None or 'sigmoid', got 'softmax': for "
                          "classes along dim 1 add cross_entropy(input, target) and "
                          "dice_loss(input, target, activation='softmax', per_class=True).")
-    dice = dice_loss(input, target, smooth, activation=activation, **dice_options)
+    dice = dice_loss(input, target, smooth, activation=activation, per_class=per_class,
+                     include_background=include_background, batch=batch,
+                     zero_absent=zero_absent)
     if target.shape != input.shape:
         raise ValueError(f"Expected `target` of the input's shape {shape_str(input.shape)}, got "
                          f"{shape_str(target.shape)}: BCE compares element by element.")
