@@ -438,6 +438,21 @@ def sigmoid_focal_loss(
     with :math:`p = \sigma(x)`; a negative ``alpha`` drops the :math:`\alpha_t` factor.
     ``gamma = 0`` with ``alpha < 0`` is binary cross-entropy with logits.
 
+    Args:
+        inputs: logits, any shape.
+        targets: 0/1 labels (or soft labels in [0, 1]) as floats, the shape of ``inputs``.
+        alpha: weight of the positive class, 1 - alpha of the negative. Default: 0.25;
+            negative: no weighting.
+        gamma: focusing exponent, at least 0. Default: 2.
+        reduction: 'none' (the default, as in torchvision), 'mean' or 'sum'.
+
+    Shape:
+        ``inputs`` and ``targets`` alike; the output too with 'none', else a scalar.
+
+    Raises:
+        TypeError: non-tensor arguments, or non-floating ``inputs`` / ``targets``.
+        ValueError: shapes that differ, a negative ``gamma``, an unknown ``reduction``.
+
     Example:
         >>> import torch
         >>> from lossedu import sigmoid_focal_loss
@@ -445,6 +460,16 @@ def sigmoid_focal_loss(
         tensor([0.6931])
     """
     check_reduction(reduction)
+    check_floating("inputs", check_tensor("inputs", inputs))
+    check_floating("targets", check_tensor("targets", targets))
+    if inputs.shape != targets.shape:
+        raise ValueError(
+            f"Expected `targets` of the shape of `inputs`, {shape_str(inputs.shape)}, got "
+            f"{shape_str(targets.shape)}: one 0/1 label per logit (one-hot rows for several "
+            f"classes)."
+        )
+    if gamma < 0:
+        raise ValueError(f"Expected `gamma` >= 0, got {gamma!r}.")
     probs = torch.sigmoid(inputs)
     bce = binary_cross_entropy_with_logits(inputs, targets, reduction="none")
     p_t = probs * targets + (1 - probs) * (1 - targets)

@@ -277,3 +277,16 @@ def test_unknown_reduction_and_bad_options():
 def test_tensors_on_different_devices():
     with pytest.raises(ValueError, match=r"one device, got `input` on meta, `target` on cpu"):
         cross_entropy(torch.zeros(2, 3, device="meta"), torch.zeros(2, 3))
+
+
+def test_sigmoid_focal_loss_errors_name_its_own_arguments():
+    with pytest.raises(TypeError, match=r"`inputs` to be a torch.Tensor, got list"):
+        sigmoid_focal_loss([0.5], torch.tensor([1.0]))
+    with pytest.raises(TypeError, match=r"`targets` to be a floating-point tensor, got dtype "
+                                        r"torch.int64"):
+        sigmoid_focal_loss(torch.tensor([0.5]), torch.tensor([1]))
+    with pytest.raises(ValueError, match=r"`targets` of the shape of `inputs`, \(4, 3\), got "
+                                         r"\(4,\)"):
+        sigmoid_focal_loss(torch.randn(4, 3), torch.ones(4))
+    with pytest.raises(ValueError, match=r"`gamma` >= 0, got -1"):
+        sigmoid_focal_loss(torch.randn(3), torch.ones(3), gamma=-1)
