@@ -24,9 +24,6 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-AMP_DTYPES = {"bfloat16": torch.bfloat16, "float16": torch.float16}
-
-
 # --- argument checks ------------------------------------------------------------------------
 
 
@@ -41,15 +38,16 @@ def _check_positive_int(name: str, value: object) -> int:
 
 
 def _check_amp_dtype(amp_dtype: object) -> torch.dtype | None:
-    """None, or the 16-bit dtype that autocast runs the forward pass in."""
-    if amp_dtype is None or amp_dtype in AMP_DTYPES.values():
-        return amp_dtype
-    if isinstance(amp_dtype, str) and amp_dtype in AMP_DTYPES:
-        return AMP_DTYPES[amp_dtype]
+    """None, or bfloat16: the dtype autocast runs the forward pass in."""
+    if amp_dtype is None or amp_dtype in (torch.bfloat16, "bfloat16"):
+        return None if amp_dtype is None else torch.bfloat16
+    hint = (" float16 gradients underflow without loss scaling (torch.amp.GradScaler), which "
+            "this loop leaves out; bfloat16 has float32's range and needs none."
+            if amp_dtype in (torch.float16, "float16") else "")
     raise ValueError(
-        f"Expected `amp_dtype` to be None, torch.bfloat16 or torch.float16 (or 'bfloat16', "
-        f"'float16'), got {amp_dtype!r}: autocast runs matrix products in a 16-bit type; "
-        f"leave it None to train in the parameters' own dtype."
+        f"Expected `amp_dtype` to be None or torch.bfloat16 (or 'bfloat16'), got "
+        f"{amp_dtype!r}: autocast runs matrix products in bfloat16; leave it None to train in "
+        f"the parameters' own dtype.{hint}"
     )
 
 
@@ -136,8 +134,8 @@ def _stop_on_non_finite(value: float, inputs, outputs, step: int, epoch: int, ba
         found = ("the inputs are finite but the model's outputs are not: its weights have "
                  "diverged (a learning rate too large?)")
     else:
-        found = ("inputs and outputs are finite, so the loss itself produced it (the log of "
-                 "0?)")
+        found = ("the inputs and outputs are finite, so the loss itself is (the log of 0, or "
+                 "outputs so large that the loss overflows)")
     raise FloatingPointError(
         f"The loss is {value} at step {step} (epoch {epoch}, batch {batch}); training stops "
         f"here instead of stepping on it. Found: {found}. The usual causes: a learning rate "
@@ -184,12 +182,13 @@ def train_one_epoch(
     .. math:: g = \frac{1}{k} \sum_{j=1}^{k} \nabla_\theta \, L(\text{micro-batch}_j)
 
     A shorter last group (the number of batches not a multiple of k) is divided by its own
-    length. Per optimiser step, in order: unscale (float16 only), measure and clip the
-    gradient norm, ``optimizer.step()``, ``scheduler.step()``, ``ema.update(model)``, then
-    ``writer.add_scalar`` of ``train/loss`` (the step's loss), ``train/lr`` (the rate that step
-    used) and ``train/grad_norm`` (before clipping), at the global step
+    length. Per optimiser step, in order: measure and clip the gradient norm,
+    ``optimizer.step()``, ``scheduler.step()``, ``ema.update(model)``, then
+    ``writer.add_scalar`` of ``train/loss`` (the step's loss), ``train/lr`` (the rate that
+    step used) and ``train/grad_norm`` (before clipping), at the global step
     ``epoch * steps_per_epoch + step``. Under autocast the loss is computed in float32, outside
-    the 16-bit region. Under ``torch.distributed`` the epoch's loss is averaged over processes.
+    the bfloat16 region. Under ``torch.distributed`` the epoch's loss is averaged over
+    processes.
 
     Args:
         model: the network, already on ``device``; put in training mode here.
@@ -199,8 +198,8 @@ def train_one_epoch(
         device: where each batch is moved. Default: ``"cpu"``.
         grad_accum: micro-batches per optimiser step. Default: 1.
         clip_grad_norm: clip the global gradient norm to this value. Default: None (no clip).
-        amp_dtype: ``torch.bfloat16`` or ``torch.float16`` (or their names) to run the forward
-            pass under ``torch.autocast``; float16 adds a GradScaler. Default: None.
+        amp_dtype: ``torch.bfloat16`` (or ``"bfloat16"``) to run the forward pass under
+            ``torch.autocast`` in bfloat16, on CPU or GPU. Default: None.
         scheduler: a learning-rate scheduler stepped after every optimiser step (per step,
             not per epoch), e.g. :func:`warmup_cosine_schedule`. Default: None.
         ema: an :class:`EMA` updated after every optimiser step. Default: None.
@@ -216,8 +215,9 @@ def train_one_epoch(
     Raises:
         FloatingPointError: the loss is nan or infinite; the message names the step and what
             is non-finite, and lists the usual causes.
-        ValueError: ``grad_accum`` < 1, a non-positive ``clip_grad_norm``, an unknown
-            ``amp_dtype``, an empty loader, or a ``loss_fn`` that does not return a scalar.
+        ValueError: ``grad_accum`` < 1, a non-positive ``clip_grad_norm``, an ``amp_dtype``
+            other than bfloat16 (float16 would need loss scaling), an empty loader, or a
+            ``loss_fn`` that does not return a scalar.
         TypeError: a loader without a length, a batch that is not a pair, a writer without
             ``add_scalar``.
 
@@ -243,8 +243,6 @@ def train_one_epoch(
     device = torch.device(device)
     steps_per_epoch = math.ceil(n_batches / grad_accum)
     parameters = [p for p in model.parameters() if p.requires_grad]
-    # float16 gradients underflow: scale the loss up before backward, the gradients down after.
-    scaler = torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16)
 
     model.train()
     loss_sum, samples, norms, lr = 0.0, 0, [], optimizer.param_groups[0]["lr"]
@@ -264,17 +262,15 @@ def train_one_epoch(
         loss = _scalar_loss(loss_fn(outputs, targets))
         value = loss.item()
         _stop_on_non_finite(value, inputs, outputs, step, epoch, i)
-        scaler.scale(loss / group).backward()            # 1/k: the group's mean gradient
+        (loss / group).backward()                        # 1/k: the group's mean gradient
         loss_sum += value * _batch_size(targets)
         samples += _batch_size(targets)
         step_loss += value / group
         if i - first + 1 < group:
             continue                                     # accumulate the next micro-batch
-        scaler.unscale_(optimizer)                       # true gradients, to measure and clip
         norms.append(_grad_norm(parameters, clip_grad_norm))
         lr = optimizer.param_groups[0]["lr"]
-        scaler.step(optimizer)
-        scaler.update()
+        optimizer.step()
         if scheduler is not None:
             scheduler.step()
         if ema is not None:
