@@ -32,8 +32,7 @@ def _check_positive_int(name: str, value: object) -> int:
         raise TypeError(f"Expected `{name}` to be a positive int, got {type(value).__name__} "
                         f"{value!r}.")
     if value < 1:
-        raise ValueError(f"Expected `{name}` to be a positive int, got {value}: 1 means "
-                         f"{'one batch per optimiser step' if name == 'grad_accum' else 'once'}.")
+        raise ValueError(f"Expected `{name}` to be a positive int, got {value}.")
     return value
 
 
@@ -134,8 +133,8 @@ def _stop_on_non_finite(value: float, inputs, outputs, step: int, epoch: int, ba
         found = ("the inputs are finite but the model's outputs are not: its weights have "
                  "diverged (a learning rate too large?)")
     else:
-        found = ("the inputs and outputs are finite, so the loss itself is (the log of 0, or "
-                 "outputs so large that the loss overflows)")
+        found = ("the inputs and outputs are finite, so the loss itself went non-finite (the "
+                 "log of 0, or outputs so large that the loss overflows)")
     raise FloatingPointError(
         f"The loss is {value} at step {step} (epoch {epoch}, batch {batch}); training stops "
         f"here instead of stepping on it. Found: {found}. The usual causes: a learning rate "
@@ -188,7 +187,8 @@ def train_one_epoch(
     step used) and ``train/grad_norm`` (before clipping), at the global step
     ``epoch * steps_per_epoch + step``. Under autocast the loss is computed in float32, outside
     the bfloat16 region. Under ``torch.distributed`` the epoch's loss is averaged over
-    processes.
+    processes; each process checks its own losses, and one that stops leaves the others
+    waiting at their next all-reduce until the process group's timeout.
 
     Args:
         model: the network, already on ``device``; put in training mode here.
@@ -258,7 +258,7 @@ def train_one_epoch(
         with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
             outputs = model(inputs)
         if amp_dtype is not None and outputs.dtype == amp_dtype:
-            outputs = outputs.float()                    # the loss in float32, not 16 bits
+            outputs = outputs.float()                    # the loss in float32, not bfloat16
         loss = _scalar_loss(loss_fn(outputs, targets))
         value = loss.item()
         _stop_on_non_finite(value, inputs, outputs, step, epoch, i)
