@@ -329,6 +329,25 @@ def test_the_writer_receives_scalars():
     np.testing.assert_allclose(mean_per_epoch, history["train_loss"], rtol=1e-12)
 
 
+def test_a_tensorboard_summary_writer_records_the_curves(tmp_path):
+    tensorboard = pytest.importorskip("torch.utils.tensorboard")
+    accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    x, y = regression_data(48)
+    model = linear()
+    writer = tensorboard.SummaryWriter(tmp_path)
+    history = fit(model, batches_of(x[:32], y[:32], 8), mse_loss,
+                  torch.optim.SGD(model.parameters(), lr=0.1), epochs=2,
+                  val_loader=[(x[32:], y[32:])], writer=writer, progress=False)
+    writer.close()
+    events = accumulator.EventAccumulator(str(tmp_path))
+    events.Reload()
+    assert set(events.Tags()["scalars"]) == {"train/loss", "train/lr", "train/grad_norm",
+                                             "val/loss"}
+    assert [e.step for e in events.Scalars("train/loss")] == list(range(8))
+    np.testing.assert_allclose([e.value for e in events.Scalars("val/loss")],
+                               history["val_loss"], rtol=1e-6)  # stored as float32
+
+
 def test_progress_bars_go_to_stderr(capsys):
     x, y = regression_data(16)
     model = linear()
