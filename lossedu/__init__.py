@@ -31,6 +31,17 @@ from lossedu.perceptual import DISTS, LPIPS, ms_ssim, ssim, ssim_loss, ssim_map
 from lossedu.regression import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from lossedu.segmentation import bce_dice_loss, dice_loss, iou_loss, tversky_loss
 from lossedu.sequence import ctc_loss
+from lossedu.training import (
+    EMA,
+    History,
+    accuracy,
+    all_reduce_mean,
+    evaluate,
+    fit,
+    train_one_epoch,
+    warmup_cosine_lr,
+    warmup_cosine_schedule,
+)
 
 __all__ = [
     "mse_loss",
@@ -67,5 +78,14 @@ __all__ = [
     "ms_ssim",
     "LPIPS",
     "DISTS",
+    "train_one_epoch",
+    "evaluate",
+    "fit",
+    "History",
+    "EMA",
+    "accuracy",
+    "warmup_cosine_lr",
+    "warmup_cosine_schedule",
+    "all_reduce_mean",
 ]
 __version__ = "0.1.0"
