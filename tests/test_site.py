@@ -32,6 +32,10 @@ SEARCHES = {
     "Huber": "book/04_regression.html",
     "三元组损失": "book/07_sequence_metric.html",
     "reduction": "book/01_what_is_a_loss.html",
+    "交并比": "book/05_segmentation.html",
+    "Tversky": "book/05_segmentation.html",
+    "梯度累积": "book/08_training.html",
+    "前向钩子": "book/09_pitfalls.html",
 }
 
 
