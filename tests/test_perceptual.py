@@ -1,0 +1,566 @@
+"""lossedu.perceptual: SSIM against scikit-image, MS-SSIM against its composition by hand,
+gradients, LPIPS and DISTS formulas on hand-computed cases, input checks and warnings."""
+
+import warnings
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from skimage.metrics import structural_similarity
+from torch import nn
+
+from lossedu import DISTS, LPIPS, ms_ssim, ssim, ssim_loss, ssim_map
+
+F64 = torch.float64
+
+
+def image_pair(*shape, data_range=1.0, noise=0.2, seed=0, dtype=F64):
+    """A random image and a noisy copy of it, both in [0, data_range]."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(*shape, generator=g, dtype=dtype)
+    y = (x + noise * torch.randn(*shape, generator=g, dtype=dtype)).clamp(0, 1)
+    return x * data_range, y * data_range
+
+
+def skimage_ssim(x, y, data_range, win_size, sigma, full=False):
+    """scikit-image's Gaussian SSIM of one (C, H, W) image pair, channels averaged."""
+    return structural_similarity(x.numpy(), y.numpy(), data_range=data_range, win_size=win_size,
+                                 gaussian_weights=True, sigma=sigma,
+                                 use_sample_covariance=False, channel_axis=0, full=full)
+
+
+@contextmanager
+def no_warnings():
+    """A context in which any warning fails the test."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+# ----------------------------------------------------------------------------------------------
+# SSIM against scikit-image
+
+# scikit-image sizes its Gaussian filter from sigma (radius int(3.5 sigma + 0.5)) and crops by
+# win_size, so each win_size goes with a sigma giving that radius.
+WINDOWS = [(11, 1.5), (7, 0.8), (5, 0.5), (9, 1.2), (13, 1.7)]
+SSIM_CASES = [
+    # (N, C, H, W), data_range, (win_size, sigma)
+    ((1, 1, 16, 16), 1.0, WINDOWS[0]),
+    ((2, 3, 32, 40), 1.0, WINDOWS[0]),
+    ((3, 1, 11, 11), 1.0, WINDOWS[0]),  # a single valid window position
+    ((2, 3, 20, 23), 255.0, WINDOWS[0]),
+    ((1, 2, 15, 15), 2.0, WINDOWS[1]),
+    ((2, 4, 9, 12), 1.0, WINDOWS[2]),
+    ((1, 3, 13, 17), 10.0, WINDOWS[3]),
+    ((1, 1, 30, 21), 1.0, WINDOWS[4]),
+]
+
+
+@pytest.mark.parametrize(("shape", "data_range", "window"), SSIM_CASES)
+def test_ssim_equals_scikit_image(shape, data_range, window):
+    win_size, sigma = window
+    x, y = image_pair(*shape, data_range=data_range)
+    ours = ssim(x, y, data_range=data_range, win_size=win_size, sigma=sigma, reduction="none")
+    expected = [skimage_ssim(a, b, data_range, win_size, sigma) for a, b in zip(x, y, strict=True)]
+    assert ours.shape == (shape[0],) and ours.dtype == F64
+    np.testing.assert_allclose(ours.numpy(), expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(("shape", "data_range", "window"), SSIM_CASES[1::3])
+def test_ssim_map_equals_scikit_image_full_map(shape, data_range, window):
+    win_size, sigma = window
+    x, y = image_pair(*shape, data_range=data_range)
+    ours = ssim_map(x, y, data_range=data_range, win_size=win_size, sigma=sigma)
+    pad = (win_size - 1) // 2
+    for n in range(shape[0]):
+        _, full = skimage_ssim(x[n], y[n], data_range, win_size, sigma, full=True)
+        np.testing.assert_allclose(ours[n].numpy(), full[:, pad:-pad, pad:-pad], atol=1e-12)
+
+
+def test_ssim_constants_follow_k1_and_k2():
+    x, y = image_pair(1, 1, 16, 16)
+    ours = ssim(x, y, k1=0.05, k2=0.1)
+    expected = structural_similarity(x[0, 0].numpy(), y[0, 0].numpy(), data_range=1.0,
+                                     gaussian_weights=True, sigma=1.5, K1=0.05, K2=0.1,
+                                     use_sample_covariance=False)
+    assert ours.item() == pytest.approx(expected, abs=1e-12)
+
+
+def test_ssim_of_identical_images_is_one_and_symmetric():
+    x, y = image_pair(2, 3, 16, 16)
+    torch.testing.assert_close(ssim(x, x, reduction="none"), torch.ones(2, dtype=F64))
+    torch.testing.assert_close(ssim(x, y), ssim(y, x), rtol=0, atol=1e-15)
+    assert ssim(x, y) < 1
+
+
+def test_ssim_by_hand_on_constant_images():
+    """Flat images: no variance, so S = l = (2 a b + C1) / (a^2 + b^2 + C1) everywhere."""
+    a, b = 0.2, 0.6
+    x, y = torch.full((1, 1, 12, 12), a, dtype=F64), torch.full((1, 1, 12, 12), b, dtype=F64)
+    c1 = 0.01**2
+    expected = (2 * a * b + c1) / (a**2 + b**2 + c1)
+    torch.testing.assert_close(ssim_map(x, y), torch.full((1, 1, 2, 2), expected, dtype=F64))
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_ssim_reductions_and_loss(reduction):
+    x, y = image_pair(3, 2, 16, 16)
+    per_image = ssim(x, y, reduction="none")
+    assert per_image.shape == (3,)
+    expected = {"none": per_image, "mean": per_image.mean(), "sum": per_image.sum()}[reduction]
+    torch.testing.assert_close(ssim(x, y, reduction=reduction), expected)
+    loss = {"none": 1 - per_image, "mean": (1 - per_image).mean(),
+            "sum": (1 - per_image).sum()}[reduction]
+    torch.testing.assert_close(ssim_loss(x, y, reduction=reduction), loss)
+
+
+def test_ssim_of_non_contiguous_images():
+    x, y = image_pair(2, 20, 20, 3)  # (N, H, W, C), as images are stored
+    x, y = x.permute(0, 3, 1, 2), y.permute(0, 3, 1, 2)
+    torch.testing.assert_close(ssim(x, y), ssim(x.contiguous(), y.contiguous()))
+
+
+# ----------------------------------------------------------------------------------------------
+# MS-SSIM
+
+
+def textbook_ssim_terms(x, y, data_range, win_size=11, sigma=1.5):
+    """Per-channel means of S and cs: a 2-D Gaussian window, one convolution per moment."""
+    offsets = torch.arange(win_size, dtype=x.dtype) - win_size // 2
+    g = torch.exp(-(offsets**2) / (2 * sigma**2))
+    window = torch.outer(g, g) / g.sum() ** 2
+    window = window.expand(x.shape[1], 1, win_size, win_size)
+
+    def blur(t):
+        return F.conv2d(t, window, groups=x.shape[1])
+
+    mu_x, mu_y = blur(x), blur(y)
+    var_x, var_y = blur(x * x) - mu_x**2, blur(y * y) - mu_y**2
+    cov = blur(x * y) - mu_x * mu_y
+    c1, c2 = (0.01 * data_range) ** 2, (0.03 * data_range) ** 2
+    cs = (2 * cov + c2) / (var_x + var_y + c2)
+    s = (2 * mu_x * mu_y + c1) / (mu_x**2 + mu_y**2 + c1) * cs
+    return s.mean((2, 3)), cs.mean((2, 3))
+
+
+def test_textbook_terms_are_scikit_images():
+    """The by-hand reference below is itself checked against scikit-image."""
+    x, y = image_pair(1, 2, 20, 20)
+    s, _ = textbook_ssim_terms(x, y, 1.0)
+    assert s.mean().item() == pytest.approx(skimage_ssim(x[0], y[0], 1.0, 11, 1.5), abs=1e-12)
+
+
+def ms_ssim_by_hand(x, y, weights, data_range=1.0, win_size=11):
+    """Wang et al.'s composition: cs at every scale but the last, S at the last, each to its
+    weight; 2x2 average pooling between scales (an odd side padded with a zero)."""
+    factors = []
+    for j, w in enumerate(weights):
+        s, cs = textbook_ssim_terms(x, y, data_range, win_size)
+        if j < len(weights) - 1:
+            factors.append(cs.clamp(min=0) ** w)
+            pad = [side % 2 for side in x.shape[2:]]
+            x, y = F.avg_pool2d(x, 2, padding=pad), F.avg_pool2d(y, 2, padding=pad)
+        else:
+            factors.append(s.clamp(min=0) ** w)
+    return torch.stack(factors).prod(0).mean(1)  # (N,)
+
+
+@pytest.mark.parametrize(("shape", "weights", "win_size"), [
+    ((2, 3, 161, 161), (0.0448, 0.2856, 0.3001, 0.2363, 0.1333), 11),
+    ((1, 1, 170, 163), (0.0448, 0.2856, 0.3001, 0.2363, 0.1333), 11),  # odd sides: padding
+    ((2, 2, 23, 30), (0.2, 0.3, 0.5), 5),
+])
+def test_ms_ssim_equals_its_composition_by_hand(shape, weights, win_size):
+    x, y = image_pair(*shape, noise=0.1)
+    ours = ms_ssim(x, y, win_size=win_size, sigma=1.5, weights=weights, reduction="none")
+    torch.testing.assert_close(ours, ms_ssim_by_hand(x, y, weights, win_size=win_size),
+                               rtol=0, atol=1e-12)
+
+
+def test_ms_ssim_defaults_and_single_scale():
+    x, y = image_pair(2, 1, 161, 161, noise=0.1)
+    torch.testing.assert_close(ms_ssim(x, x), torch.tensor(1.0, dtype=F64))
+    by_hand = ms_ssim_by_hand(x, y, (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)).mean()
+    torch.testing.assert_close(ms_ssim(x, y), by_hand, rtol=0, atol=1e-12)
+    # one scale with weight 1 is plain SSIM (positive here)
+    torch.testing.assert_close(ms_ssim(x, y, weights=(1.0,)), ssim(x, y))
+
+
+def test_ms_ssim_needs_room_for_every_scale():
+    x, y = image_pair(1, 1, 160, 200)
+    with pytest.raises(ValueError, match=r"at least 161x161, got 160x200"):
+        ms_ssim(x, y)
+    assert ms_ssim(x[..., :17, :17], y[..., :17, :17], win_size=5, weights=(0.5, 0.5, 0.5)) > 0
+
+
+# ----------------------------------------------------------------------------------------------
+# Gradients and dtypes
+
+
+def test_ssim_gradcheck():
+    x, y = image_pair(2, 2, 9, 10)
+    x.requires_grad_(), y.requires_grad_()
+    assert torch.autograd.gradcheck(lambda a, b: ssim(a, b, win_size=5, sigma=1.0), (x, y))
+    assert torch.autograd.gradcheck(
+        lambda a, b: ssim_map(a, b, win_size=3, sigma=0.7, data_range=2.0), (x, y))
+
+
+def test_ms_ssim_gradcheck_through_cs_and_pooling():
+    x, y = image_pair(1, 2, 11, 12, noise=0.05)
+    x.requires_grad_(), y.requires_grad_()
+    assert torch.autograd.gradcheck(
+        lambda a, b: ms_ssim(a, b, win_size=3, weights=(0.3, 0.7)), (x, y))
+
+
+def test_ssim_gradient_only_where_asked():
+    x, y = image_pair(1, 1, 12, 12)
+    x.requires_grad_()
+    ssim_loss(x, y).backward()
+    assert x.grad.shape == x.shape and y.grad is None
+    reference = x.detach().clone().requires_grad_()
+    s, _ = textbook_ssim_terms(reference, y, 1.0)
+    (1 - s.mean()).backward()
+    torch.testing.assert_close(x.grad, reference.grad)
+
+
+def test_ssim_in_float32():
+    x, y = image_pair(2, 3, 24, 24)
+    x32, y32 = x.float().requires_grad_(), y.float()
+    x64 = x.clone().requires_grad_()
+    ours32, ours64 = ssim(x32, y32), ssim(x64, y)
+    assert ours32.dtype == torch.float32 and ssim_map(x32, y32).dtype == torch.float32
+    torch.testing.assert_close(ours32.double(), ours64, rtol=0, atol=1e-6)
+    ours32.backward(), ours64.backward()
+    torch.testing.assert_close(x32.grad.double(), x64.grad, rtol=1e-4, atol=1e-7)
+
+
+# ----------------------------------------------------------------------------------------------
+# SSIM input checks
+
+
+def test_ssim_rejects_images_smaller_than_the_window():
+    x, y = image_pair(1, 1, 10, 16)
+    with pytest.raises(ValueError, match=r"at least 11x11, got 10x16"):
+        ssim(x, y)
+    assert ssim(x, y, win_size=7, sigma=1.0).isfinite()
+
+
+@pytest.mark.parametrize("win_size", [10, 0, -3, 5.0, "11"])
+def test_ssim_rejects_a_bad_window(win_size):
+    x, y = image_pair(1, 1, 16, 16)
+    with pytest.raises(ValueError, match=r"`win_size` to be an odd positive integer, got "):
+        ssim(x, y, win_size=win_size)
+
+
+@pytest.mark.parametrize("name", ["data_range", "sigma"])
+@pytest.mark.parametrize("value", [0, -1.0])
+def test_ssim_rejects_non_positive_range_or_sigma(name, value):
+    x, y = image_pair(1, 1, 16, 16)
+    with pytest.raises(ValueError, match=rf"`{name}` > 0, got {value}"):
+        ssim(x, y, **{name: value})
+
+
+def test_ssim_rejects_bad_types_and_layouts():
+    x, y = image_pair(1, 1, 16, 16)
+    with pytest.raises(TypeError, match=r"`img2` to be a torch.Tensor, got ndarray"):
+        ssim(x, y.numpy())
+    with pytest.raises(TypeError, match=r"`img1` to be a floating-point tensor, got dtype "
+                                        r"torch.uint8"):
+        ssim((x * 255).to(torch.uint8), y)
+    with pytest.raises(TypeError, match=r"one dtype, got torch.float32 and torch.float64"):
+        ssim(x.float(), y)
+    with pytest.raises(ValueError, match=r"`img1` of shape \(N, C, H, W\), got \(1, 16, 16\): "
+                                         r"add a batch dimension"):
+        ssim(x[0], y[0])
+    with pytest.raises(ValueError, match=r"`reduction` to be one of 'none', 'mean', 'sum', "
+                                         r"got 'batchmean'"):
+        ssim(x, y, reduction="batchmean")
+
+
+def test_ssim_warns_when_values_exceed_the_data_range():
+    x, y = image_pair(1, 1, 16, 16, data_range=255.0)
+    with pytest.warns(UserWarning, match=r"SSIM got values in \[.*\], wider than "
+                                         r"data_range=1.0.*data_range=255 for 8-bit"):
+        ssim(x, y)
+    with no_warnings():
+        ssim(x, y, data_range=255.0)
+        ssim(x / 255 * 2 - 1, y / 255 * 2 - 1, data_range=2.0)
+
+
+# ----------------------------------------------------------------------------------------------
+# LPIPS
+
+
+class FixedFeatures(nn.Module):
+    """A stand-in backbone: every tap returns the (scaled) image itself, zero-padded to the
+    tap's channel count, so that LPIPS can be worked out by hand."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.channels = channels
+
+    def forward(self, x):
+        return [F.pad(x, (0, 0, 0, 0, 0, c - x.shape[1])) for c in self.channels]
+
+
+ALEX_CHANNELS = (64, 192, 384, 256, 256)
+
+
+def lin_weights(channels, first_two):
+    """Linear layers in the lpips package's format: layer k weighs channels 0 and 1 by
+    (k + 1) * first_two, the others by 0."""
+    state = {}
+    for k, c in enumerate(channels):
+        w = torch.zeros(1, c, 1, 1)
+        w[0, :2, 0, 0] = torch.tensor(first_two) * (k + 1)
+        state[f"lin{k}.model.1.weight"] = w
+    return state
+
+
+def test_lpips_by_hand():
+    """One pixel differs. Its features (3, 4, 0) and (4, 3, 0) are (0.6, 0.8, 0) and
+    (0.8, 0.6, 0) at unit length: squared differences (0.04, 0.04, 0); weighted by (1, 2)
+    that is 0.12, times k + 1 on layer k (sum 15), averaged over 31 x 31 positions."""
+    model = LPIPS("alex", pretrained=False, weights=lin_weights(ALEX_CHANNELS, (1.0, 2.0)),
+                  reduction="none")
+    model.net = FixedFeatures(ALEX_CHANNELS)
+    # images whose scaled version (x - shift) / scale has the wanted features, divided by
+    # 10 to stay in [-1, 1] (unit length does not see the factor)
+    features_x = torch.full((1, 3, 31, 31), 0.1, dtype=F64)
+    features_y = features_x.clone()
+    features_x[0, :, 5, 7] = torch.tensor([0.3, 0.4, 0.0], dtype=F64)
+    features_y[0, :, 5, 7] = torch.tensor([0.4, 0.3, 0.0], dtype=F64)
+    model.double()
+    x, y = (f * model.scale + model.shift for f in (features_x, features_y))
+    expected = 0.12 * 15 / 31**2
+    torch.testing.assert_close(model(x, y), torch.tensor([expected], dtype=F64))
+    # with normalize=True the same images, given in [0, 1], give the same distance
+    torch.testing.assert_close(model((x + 1) / 2, (y + 1) / 2, normalize=True),
+                               torch.tensor([expected], dtype=F64))
+
+
+# lpips cuts torchvision's features into slices, and reads the end of each.
+LPIPS_SLICES = {
+    "alex": [(0, 2), (2, 5), (5, 8), (8, 10), (10, 12)],
+    "vgg": [(0, 4), (4, 9), (9, 16), (16, 23), (23, 30)],
+    "squeeze": [(0, 2), (2, 5), (5, 8), (8, 10), (10, 11), (11, 12), (12, 13)],
+}
+
+
+def lpips_as_the_package_runs_it(model, net, x, y):
+    """lpips's forward: scaling layer, each image through the slices separately, features
+    normalised, squared differences through the 1x1 convolutions, spatial mean, layer sum."""
+
+    def features(t):
+        t, out = (t - model.shift) / model.scale, []
+        for start, stop in LPIPS_SLICES[net]:
+            for i in range(start, stop):
+                t = model.net.features[i](t)
+            out.append(t)
+        return out
+
+    total = 0
+    for k, (f_x, f_y) in enumerate(zip(features(x), features(y), strict=True)):
+        f_x = f_x / (torch.sqrt(torch.sum(f_x**2, dim=1, keepdim=True)) + 1e-10)
+        f_y = f_y / (torch.sqrt(torch.sum(f_y**2, dim=1, keepdim=True)) + 1e-10)
+        lin = getattr(model, f"lin{k}").model[1]
+        total = total + lin((f_x - f_y) ** 2).mean((2, 3), keepdim=True)
+    return total.view(-1)
+
+
+@pytest.mark.parametrize(("net", "size"), [("alex", 40), ("vgg", 20), ("squeeze", 33)])
+def test_lpips_equals_the_packages_computation(net, size):
+    _ = torch.manual_seed(0)
+    channels = {"alex": ALEX_CHANNELS, "vgg": (64, 128, 256, 512, 512),
+                "squeeze": (64, 128, 256, 384, 384, 512, 512)}[net]
+    g = torch.Generator().manual_seed(1)
+    weights = {f"lin{k}.model.1.weight": torch.rand(1, c, 1, 1, generator=g)
+               for k, c in enumerate(channels)}
+    model = LPIPS(net, pretrained=False, weights=weights, reduction="none").double()
+    x, y = image_pair(2, 3, size, size, noise=0.3)
+    x, y = x * 2 - 1, y * 2 - 1
+    ours = model(x, y)
+    torch.testing.assert_close(ours, lpips_as_the_package_runs_it(model, net, x, y),
+                               rtol=1e-10, atol=1e-12)
+    assert (ours > 0).all()
+    torch.testing.assert_close(model(x, x), torch.zeros(2, dtype=F64))
+
+
+def test_lpips_untrained_linear_layers_are_equal_weights():
+    model = LPIPS("squeeze", pretrained=False)
+    for k, c in enumerate((64, 128, 256, 384, 384, 512, 512)):
+        weight = getattr(model, f"lin{k}").model[1].weight
+        torch.testing.assert_close(weight, torch.full((1, c, 1, 1), 1 / c))
+    assert not any(p.requires_grad for p in model.parameters())
+
+
+def test_lpips_gradient_reaches_the_image():
+    _ = torch.manual_seed(0)
+    model = LPIPS("alex", pretrained=False).double()
+    x, y = image_pair(1, 3, 31, 31)
+    x = (x * 2 - 1).requires_grad_()
+    assert torch.autograd.gradcheck(lambda a: model(a, y * 2 - 1), (x,), fast_mode=True)
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_lpips_reductions(reduction):
+    _ = torch.manual_seed(0)
+    x, y = image_pair(3, 3, 32, 32, dtype=torch.float32)
+    x, y = x * 2 - 1, y * 2 - 1
+    model = LPIPS("alex", pretrained=False, reduction="none")
+    per_image = model(x, y)
+    model.reduction = reduction
+    expected = {"none": per_image, "mean": per_image.mean(), "sum": per_image.sum()}[reduction]
+    torch.testing.assert_close(model(x, y), expected)
+
+
+def test_lpips_warns_about_the_range():
+    _ = torch.manual_seed(0)
+    model = LPIPS("alex", pretrained=False)
+    x, y = image_pair(1, 3, 32, 32, dtype=torch.float32)
+    with pytest.warns(UserWarning, match=r"expects images in \[-1, 1\], got values in "
+                                         r"\[0, 1\], none negative: .* normalize=True"):
+        model(x, y)
+    with pytest.warns(UserWarning, match=r"expects images in \[-1, 1\], got values in "
+                                         r"\[0, 255\]: .*x / 127.5 - 1"):
+        model(x * 255, y * 255)
+    with pytest.warns(UserWarning, match=r"expects images in \[0, 1\], got values in "
+                                         r"\[-1, 1\]"):
+        model(x * 2 - 1, y * 2 - 1, normalize=True)
+    with no_warnings():
+        model(x * 2 - 1, y * 2 - 1)
+        model(x, y, normalize=True)
+
+
+def test_lpips_rejects_bad_arguments():
+    with pytest.raises(ValueError, match=r"`net` to be 'alex', 'vgg' or 'squeeze', got 'resnet'"):
+        LPIPS("resnet", pretrained=False)
+    with pytest.raises(ValueError, match=r"`reduction` to be one of"):
+        LPIPS("alex", pretrained=False, reduction="batchmean")
+    model = LPIPS("alex", pretrained=False)
+    x = torch.rand(1, 3, 32, 32) * 2 - 1
+    with pytest.raises(ValueError, match=r"`input` of shape \(N, 3, H, W\), got \(1, 1, 32, 32\)"):
+        model(x[:, :1], x[:, :1])
+    with pytest.raises(ValueError, match=r"at least 31x31, got 30x32"):
+        model(x[:, :, :30], x[:, :, :30])
+    with pytest.raises(ValueError, match=r"same shape"):
+        model(x, x[:, :, :31])
+    with pytest.raises(TypeError, match=r"`target` to be a torch.Tensor"):
+        model(x, x.tolist())
+
+
+# ----------------------------------------------------------------------------------------------
+# DISTS
+
+
+def layer0_only(*, alpha, beta):
+    """DISTS weights that read only the image itself (layer 0, three channels)."""
+    state = {"alpha": torch.zeros(1, 1475, 1, 1), "beta": torch.zeros(1, 1475, 1, 1)}
+    state["alpha"][0, :3, 0, 0], state["beta"][0, :3, 0, 0] = alpha, beta
+    return state
+
+
+def test_dists_texture_by_hand():
+    """Flat images 0.5 and 0.25: no variance, so structure is (0 + c2) / (0 + c2) = 1 and
+    texture (2 * 0.5 * 0.25 + c1) / (0.25 + 0.0625 + c1); alpha = beta = 1 on every channel
+    of layer 0, divided by their sum, 6."""
+    model = DISTS(pretrained=False, weights=layer0_only(alpha=1.0, beta=1.0),
+                  reduction="none").double()
+    x, y = torch.full((2, 3, 8, 8), 0.5, dtype=F64), torch.full((2, 3, 8, 8), 0.25, dtype=F64)
+    c = 1e-6
+    texture = (0.25 + c) / (0.3125 + c)
+    expected = 1 - (3 * texture + 3 * 1.0) / 6
+    torch.testing.assert_close(model(x, y), torch.full((2,), expected, dtype=F64))
+
+
+def test_dists_structure_by_hand():
+    """A checkerboard of 0 and 1 against its negative: equal means (texture 1), variances 1/4,
+    covariance -1/4, so structure (-1/2 + c2) / (1/2 + c2); alpha 1, beta 3 on channel 0."""
+    board = (torch.arange(8).view(8, 1) + torch.arange(8)) % 2
+    x = board.expand(1, 3, 8, 8).to(F64)
+    state = {"alpha": torch.zeros(1, 1475, 1, 1), "beta": torch.zeros(1, 1475, 1, 1)}
+    state["alpha"][0, 0], state["beta"][0, 0] = 1.0, 3.0
+    model = DISTS(pretrained=False, weights=state).double()
+    c = 1e-6
+    structure = (-0.5 + c) / (0.5 + c)
+    expected = 1 - (1 * 1.0 + 3 * structure) / 4
+    torch.testing.assert_close(model(x, 1 - x), torch.tensor(expected, dtype=F64))
+
+
+# DISTS_pytorch's stages: torchvision's VGG16 indices, each stage after the first starting
+# with the L2 pooling that replaces a max pooling.
+DISTS_STAGES = [(0, 4), (4, 9), (9, 16), (16, 23), (23, 30)]
+
+
+def dists_as_the_package_runs_it(model, x, y):
+    """DISTS_pytorch's forward, each image through the stages separately."""
+
+    def features(t):
+        h, out = (t - model.mean) / model.std, [t]
+        for start, stop in DISTS_STAGES:
+            for i in range(start, stop):
+                h = model.net.features[i](h)
+            out.append(h)
+        return out
+
+    c1 = c2 = 1e-6
+    w_sum = model.alpha.sum() + model.beta.sum()
+    chns = [3, 64, 128, 256, 512, 512]
+    alpha = torch.split(model.alpha / w_sum, chns, dim=1)
+    beta = torch.split(model.beta / w_sum, chns, dim=1)
+    dist1 = dist2 = 0
+    for k, (f0, f1) in enumerate(zip(features(x), features(y), strict=True)):
+        x_mean, y_mean = f0.mean([2, 3], keepdim=True), f1.mean([2, 3], keepdim=True)
+        s1 = (2 * x_mean * y_mean + c1) / (x_mean**2 + y_mean**2 + c1)
+        dist1 = dist1 + (alpha[k] * s1).sum(1, keepdim=True)
+        x_var = ((f0 - x_mean) ** 2).mean([2, 3], keepdim=True)
+        y_var = ((f1 - y_mean) ** 2).mean([2, 3], keepdim=True)
+        xy_cov = (f0 * f1).mean([2, 3], keepdim=True) - x_mean * y_mean
+        s2 = (2 * xy_cov + c2) / (x_var + y_var + c2)
+        dist2 = dist2 + (beta[k] * s2).sum(1, keepdim=True)
+    return (1 - (dist1 + dist2)).view(-1)
+
+
+def test_dists_equals_the_packages_computation():
+    _ = torch.manual_seed(0)
+    model = DISTS(pretrained=False, reduction="none").double()
+    x, y = image_pair(2, 3, 24, 24, noise=0.3)
+    ours = model(x, y)
+    torch.testing.assert_close(ours, dists_as_the_package_runs_it(model, x, y),
+                               rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(model(x, x), torch.zeros(2, dtype=F64), rtol=0, atol=1e-10)
+    assert (ours > 0).all()
+
+
+def test_dists_untrained_weights_as_dists_pytorch_draws_them():
+    _ = torch.manual_seed(0)
+    model = DISTS(pretrained=False)
+    for p in (model.alpha, model.beta):
+        assert p.shape == (1, 1475, 1, 1) and not p.requires_grad
+        assert abs(p.mean().item() - 0.1) < 0.002 and abs(p.std().item() - 0.01) < 0.002
+
+
+def test_dists_warns_about_the_range():
+    _ = torch.manual_seed(0)
+    model = DISTS(pretrained=False)
+    x, y = image_pair(1, 3, 16, 16, dtype=torch.float32)
+    with pytest.warns(UserWarning, match=r"DISTS expects images in \[0, 1\], got values in "
+                                         r"\[-1, 1\]: map \[-1, 1\] images with \(x \+ 1\) / 2"):
+        model(x * 2 - 1, y * 2 - 1)
+    with pytest.warns(UserWarning, match=r"got values in \[0, 255\].* x / 255"):
+        model(x * 255, y * 255)
+    with no_warnings():
+        model(x, y)
+
+
+def test_dists_rejects_bad_images():
+    model = DISTS(pretrained=False)
+    x = torch.rand(2, 3, 16, 16)
+    with pytest.raises(ValueError, match=r"`input` of shape \(N, 3, H, W\), got \(2, 4, 16, 16\)"):
+        model(torch.rand(2, 4, 16, 16), torch.rand(2, 4, 16, 16))
+    with pytest.raises(ValueError, match=r"same shape"):
+        model(x, x[:1])
+    with pytest.raises(TypeError, match=r"one dtype"):
+        model(x, x.double())
