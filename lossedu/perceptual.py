@@ -65,20 +65,34 @@ def _gaussian_window(win_size: int, sigma: float, like: torch.Tensor) -> torch.T
     return (window / window.sum()).to(like)
 
 
+def _stack_channels_last(k: int, like: torch.Tensor, h: int, w: int) -> torch.Tensor:
+    """An empty stack of k image batches shaped like ``like`` but (H, W), as (k, N, C, H, W)
+    stored (k, N, H, W, C). Its ``flatten(0, 1)`` is one (kN, C, H, W) batch in channels-last
+    memory, the layout in which the CPU's per-channel convolution is several times faster
+    (the Gaussian window is the same for every channel, so moments may share a batch), and
+    each [i] stays one dense block, so the elementwise steps run at full speed."""
+    n, c = like.shape[:2]
+    return like.new_empty(k, n, h, w, c).permute(0, 1, 4, 2, 3)
+
+
 def _blur(s: torch.Tensor, window: torch.Tensor) -> torch.Tensor:
     """The valid 2-D Gaussian filter of every channel, as two 1-D passes (2K multiplications
     per pixel instead of K^2): rows, then columns."""
     c, K = s.shape[1], window.numel()
-    s = F.conv2d(s, window.view(1, 1, 1, K).expand(c, 1, 1, K), groups=c)
-    return F.conv2d(s, window.view(1, 1, K, 1).expand(c, 1, K, 1), groups=c)
+    s = F.conv2d(s, window.view(1, 1, 1, K).expand(c, 1, 1, K).contiguous(), groups=c)
+    return F.conv2d(s, window.view(1, 1, K, 1).expand(c, 1, K, 1).contiguous(), groups=c)
 
 
 def _blur_transposed(s: torch.Tensor, window: torch.Tensor) -> torch.Tensor:
     """The adjoint of :func:`_blur`: spreads every output pixel's gradient back over its
-    window (columns, then rows), from (H - K + 1, W - K + 1) to (H, W)."""
+    window, from (H - K + 1, W - K + 1) to (H, W). The adjoint of a valid correlation is the
+    full one (padding K - 1) with the window reversed."""
     c, K = s.shape[1], window.numel()
-    s = F.conv_transpose2d(s, window.view(1, 1, K, 1).expand(c, 1, K, 1), groups=c)
-    return F.conv_transpose2d(s, window.view(1, 1, 1, K).expand(c, 1, 1, K), groups=c)
+    window = window.flip(0)
+    s = F.conv2d(s, window.view(1, 1, K, 1).expand(c, 1, K, 1).contiguous(), groups=c,
+                 padding=(K - 1, 0))
+    return F.conv2d(s, window.view(1, 1, 1, K).expand(c, 1, 1, K).contiguous(), groups=c,
+                    padding=(0, K - 1))
 
 
 class _SSIMMaps(torch.autograd.Function):
@@ -102,16 +116,15 @@ class _SSIMMaps(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, y, window, c1, c2):
-        n, c, h, w = x.shape
-        K = window.numel()
-        # 1. the five moments, stacked as (N, 5, C, H, W), filtered in one call
-        stack = x.new_empty(n, 5, c, h, w)
-        stack[:, 0], stack[:, 1] = x, y
-        torch.mul(x, x, out=stack[:, 2])
-        torch.mul(y, y, out=stack[:, 3])
-        torch.mul(x, y, out=stack[:, 4])
-        moments = _blur(stack.view(n, 5 * c, h, w), window)  # (N, 5C, H-K+1, W-K+1)
-        mx, my, exx, eyy, exy = moments.view(n, 5, c, h - K + 1, w - K + 1).unbind(1)
+        n, h, w = x.shape[0], *x.shape[2:]
+        # 1. the five moments, stacked as (5, N, C, H, W), filtered in one call
+        stack = _stack_channels_last(5, x, h, w)
+        stack[0], stack[1] = x, y
+        torch.mul(stack[0], stack[0], out=stack[2])
+        torch.mul(stack[1], stack[1], out=stack[3])
+        torch.mul(stack[0], stack[1], out=stack[4])
+        moments = _blur(stack.flatten(0, 1), window)  # (5N, C, H-K+1, W-K+1)
+        mx, my, exx, eyy, exy = moments.unflatten(0, (5, n)).unbind(0)
         # 2. luminance l = A1 / B1 and contrast-structure cs = A2 / B2, in place where we can
         mxy, mx2, my2 = mx * my, mx * mx, my * my
         a1 = mxy * 2 + c1
@@ -127,7 +140,7 @@ class _SSIMMaps(torch.autograd.Function):
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_s, grad_cs):
         x, y, window, mx, my, lum, cs, b1, b2 = ctx.saved_tensors
-        n, c, h, w = x.shape
+        n = x.shape[0]
         # 1. gradients of the four terms (a missing output gradient counts as 0)
         d_a1 = grad_s * cs / b1 if grad_s is not None else torch.zeros_like(cs)
         d_b1 = -d_a1 * lum
@@ -136,12 +149,15 @@ class _SSIMMaps(torch.autograd.Function):
             d_a2 += grad_cs
         d_a2 /= b2
         d_b2 = -d_a2 * cs
-        # 2. gradients of the moments (exx and eyy share one), stacked (N, 4, C, H', W')
+        # 2. gradients of the moments (exx and eyy share one), stacked (4, N, C, H', W')
         p, q = (d_a1 - d_a2).mul_(2), (d_b1 - d_b2).mul_(2)
-        grads = torch.stack([my * p + mx * q, mx * p + my * q, d_b2, d_a2.mul_(2)], 1)
+        grads = _stack_channels_last(4, x, *cs.shape[2:])
+        torch.mul(my, p, out=grads[0]).addcmul_(mx, q)
+        torch.mul(mx, p, out=grads[1]).addcmul_(my, q)
+        grads[2], grads[3] = d_b2, d_a2.mul_(2)
         # 3. back through the filter, then the products x^2, y^2, xy
-        g_mx, g_my, g_sq, g_xy = _blur_transposed(grads.view(n, 4 * c, *cs.shape[2:]),
-                                                  window).view(n, 4, c, h, w).unbind(1)
+        g_mx, g_my, g_sq, g_xy = _blur_transposed(grads.flatten(0, 1),
+                                                  window).unflatten(0, (4, n)).unbind(0)
         grad_x = torch.addcmul(g_mx, x, g_sq, value=2).addcmul_(y, g_xy)
         grad_y = torch.addcmul(g_my, y, g_sq, value=2).addcmul_(x, g_xy)
         return (grad_x if ctx.needs_input_grad[0] else None,
