@@ -421,14 +421,16 @@ class LPIPS(nn.Module):
             warnings.warn(f"LPIPS expects images in [-1, 1], got values in [{lo:.4g}, "
                           f"{hi:.4g}], none negative: for [0, 1] images pass normalize=True.",
                           stacklevel=2)
-        both = torch.cat([input, target])  # (2N, 3, H, W): one pass through the backbone
         if normalize:
-            both = both * 2 - 1
+            input, target = input * 2 - 1, target * 2 - 1
+        # one pass per image batch: where the target needs no gradient (a loss), its pass
+        # leaves autograd nothing to store or to run backward through
+        features = zip(self.net((input - self.shift) / self.scale),
+                       self.net((target - self.shift) / self.scale), strict=True)
         distance = 0
-        for k, feature in enumerate(self.net((both - self.shift) / self.scale)):
-            # unit length along channels: f / (||f||_2 + eps), (2N, C_l, H_l, W_l)
-            unit = feature / (feature.square().sum(1, keepdim=True).sqrt() + 1e-10)
-            f_x, f_y = unit.chunk(2)
+        for k, (f_x, f_y) in enumerate(features):
+            # unit length along channels: f / (||f||_2 + eps), (N, C_l, H_l, W_l)
+            f_x, f_y = (f / (f.square().sum(1, keepdim=True).sqrt() + 1e-10) for f in (f_x, f_y))
             # the spatial mean of a 1x1 convolution is the convolution of the mean: (N, C_l)
             squared = (f_x - f_y).square().mean((2, 3))
             distance = distance + squared @ getattr(self, f"lin{k}").model[1].weight.view(-1)
@@ -508,15 +510,16 @@ class DISTS(nn.Module):
             warnings.warn(f"DISTS expects images in [0, 1], got values in [{lo:.4g}, {hi:.4g}]: "
                           f"map [-1, 1] images with (x + 1) / 2, 8-bit ones with x / 255.",
                           stacklevel=2)
-        both = torch.cat([input, target])  # (2N, 3, H, W)
-        features = [both, *self.net((both - self.mean) / self.std)]
+        # the image itself, then five VGG stages; one pass per image batch, as in LPIPS
+        features = zip([input, *self.net((input - self.mean) / self.std)],
+                       [target, *self.net((target - self.mean) / self.std)], strict=True)
         total = self.alpha.sum() + self.beta.sum()
         alphas = (self.alpha / total).view(-1).split(self.channels)
         betas = (self.beta / total).view(-1).split(self.channels)
         c1 = c2 = 1e-6
         similarity = 0
-        for feature, alpha, beta in zip(features, alphas, betas, strict=True):
-            f_x, f_y = feature.chunk(2)  # (N, C_l, H_l, W_l) each
+        for (f_x, f_y), alpha, beta in zip(features, alphas, betas, strict=True):
+            # f_x, f_y: (N, C_l, H_l, W_l)
             mean_x, mean_y = f_x.mean((2, 3), keepdim=True), f_y.mean((2, 3), keepdim=True)
             var_x = (f_x - mean_x).square().mean((2, 3))  # (N, C_l)
             var_y = (f_y - mean_y).square().mean((2, 3))

@@ -404,6 +404,15 @@ def test_lpips_gradient_reaches_the_image():
     assert torch.autograd.gradcheck(lambda a: model(a, y * 2 - 1), (x,), fast_mode=True)
 
 
+def test_lpips_and_dists_gradient_only_for_what_asks_for_one():
+    _ = torch.manual_seed(0)
+    x, y = image_pair(2, 3, 32, 32, dtype=torch.float32)
+    for model, scale in ((LPIPS("alex", pretrained=False), 2), (DISTS(pretrained=False), 1)):
+        x_, y_ = (x * scale - (scale - 1)).requires_grad_(), y * scale - (scale - 1)
+        model(x_, y_).backward()
+        assert x_.grad.abs().sum() > 0 and y_.grad is None
+
+
 @pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
 def test_lpips_reductions(reduction):
     _ = torch.manual_seed(0)
