@@ -7,8 +7,9 @@ features channel by channel with learned weights; DISTS compares the spatial mea
 and correlations (structure) of deep features. Their backbones live in :mod:`lossedu.backbones`.
 """
 
+import numbers
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -19,7 +20,6 @@ from lossedu._checks import (
     check_floating,
     check_reduction,
     check_same_device,
-    check_same_shape,
     check_tensor,
     shape_str,
 )
@@ -28,8 +28,10 @@ from lossedu._reduction import reduce
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 
 
-def _check_images(img1, img2, names=("img1", "img2"), min_size=1, channels=None) -> None:
-    """Two floating (N, C, H, W) batches of one shape, dtype and device, at least min_size."""
+def _check_images(img1, img2, names=("img1", "img2"), channels=None, min_size=1,
+                  needs="") -> None:
+    """Two floating (N, C, H, W) batches of one shape, dtype and device, not empty, each side
+    at least ``min_size`` (``needs`` says why)."""
     for name, img in zip(names, (img1, img2), strict=True):
         check_floating(name, check_tensor(name, img))
         if img.dim() != 4 or (channels and img.shape[1] != channels):
@@ -37,15 +39,21 @@ def _check_images(img1, img2, names=("img1", "img2"), min_size=1, channels=None)
             raise ValueError(f"Expected `{name}` of shape (N, {C}, H, W), got "
                              f"{shape_str(img.shape)}: add a batch dimension with "
                              f"`{name}.unsqueeze(0)`, and put channels first.")
-    check_same_device(**dict(zip(names, (img1, img2), strict=True)))
-    if img1.shape != img2.shape or img1.dtype != img2.dtype:
-        check_same_shape(img1, img2)
-        raise TypeError(f"Expected `{names[0]}` and `{names[1]}` of one dtype, got "
-                        f"{img1.dtype} and {img2.dtype}.")
+    first, second = names
+    check_same_device(**{first: img1, second: img2})
+    if img1.shape != img2.shape:
+        raise ValueError(f"Expected `{first}` and `{second}` of one shape, got "
+                         f"{shape_str(img1.shape)} and {shape_str(img2.shape)}: they are "
+                         f"compared position by position; crop or resize one to the other.")
+    if img1.dtype != img2.dtype:
+        raise TypeError(f"Expected `{first}` and `{second}` of one dtype, got {img1.dtype} and "
+                        f"{img2.dtype}.")
+    if img1.shape[0] == 0:
+        raise ValueError(f"Expected at least one image pair, got an empty batch "
+                         f"{shape_str(img1.shape)}.")
     if min(img1.shape[2:]) < min_size:
         raise ValueError(f"Expected images of at least {min_size}x{min_size}, got "
-                         f"{img1.shape[2]}x{img1.shape[3]}: the window or the network needs "
-                         f"that much; upsample the images or use a smaller window.")
+                         f"{img1.shape[2]}x{img1.shape[3]}: {needs}.")
 
 
 def _value_range(*images: torch.Tensor) -> tuple[float, float]:
@@ -164,15 +172,22 @@ class _SSIMMaps(torch.autograd.Function):
                 grad_y if ctx.needs_input_grad[1] else None, None, None, None)
 
 
-def _ssim_maps(img1, img2, data_range, win_size, sigma, k1, k2, min_size=None):
-    """Validate, then (S, cs) maps, each (N, C, H - win_size + 1, W - win_size + 1)."""
+def _ssim_setup(img1, img2, data_range, win_size, sigma, k1, k2, scales=1):
+    """Validate the arguments (``scales`` halvings of the images must hold the window), warn
+    about the value range; the window and C1, C2."""
     if not (isinstance(win_size, int) and win_size > 0 and win_size % 2 == 1):
         raise ValueError(f"Expected `win_size` to be an odd positive integer, got {win_size!r}: "
                          f"the window is centred on a pixel.")
     for name, value in (("data_range", data_range), ("sigma", sigma)):
         if not value > 0:
             raise ValueError(f"Expected `{name}` > 0, got {value!r}.")
-    _check_images(img1, img2, min_size=min_size or win_size)
+    min_size = (win_size - 1) * 2 ** (scales - 1) + 1
+    needs = (f"the {win_size}x{win_size} window must fit; pass a smaller `win_size` (and "
+             f"`sigma`) or larger images" if scales == 1 else
+             f"{scales} scales, each half the size of the one before, and the last must still "
+             f"hold the {win_size}x{win_size} window; pass fewer `weights` or a smaller "
+             f"`win_size`")
+    _check_images(img1, img2, min_size=min_size, needs=needs)
     lo, hi = _value_range(img1, img2)
     if hi - lo > 1.5 * data_range:
         warnings.warn(f"SSIM got values in [{lo:.4g}, {hi:.4g}], wider than data_range="
@@ -180,8 +195,7 @@ def _ssim_maps(img1, img2, data_range, win_size, sigma, k1, k2, min_size=None):
                       f"that width. Pass data_range=255 for 8-bit images, 2 for [-1, 1].",
                       stacklevel=3)
     window = _gaussian_window(win_size, sigma, img1)
-    c1, c2 = (k1 * data_range) ** 2, (k2 * data_range) ** 2
-    return _SSIMMaps.apply(img1, img2, window, c1, c2)
+    return window, (k1 * data_range) ** 2, (k2 * data_range) ** 2
 
 
 def ssim_map(img1, img2, data_range=1.0, win_size=11, sigma=1.5, k1=0.01, k2=0.03):
@@ -205,7 +219,8 @@ def ssim_map(img1, img2, data_range=1.0, win_size=11, sigma=1.5, k1=0.01, k2=0.0
         >>> ssim_map(x, x).shape, ssim_map(x, x).min()
         (torch.Size([1, 1, 6, 6]), tensor(1.))
     """
-    return _ssim_maps(img1, img2, data_range, win_size, sigma, k1, k2)[0]
+    window, c1, c2 = _ssim_setup(img1, img2, data_range, win_size, sigma, k1, k2)
+    return _SSIMMaps.apply(img1, img2, window, c1, c2)[0]
 
 
 def ssim(img1, img2, data_range=1.0, win_size=11, sigma=1.5, k1=0.01, k2=0.03,
@@ -234,8 +249,9 @@ def ssim(img1, img2, data_range=1.0, win_size=11, sigma=1.5, k1=0.01, k2=0.03,
         ``'none'``.
 
     Raises:
-        ValueError: shapes that differ, images smaller than the window, an even ``win_size``,
-            a non-positive ``data_range`` or ``sigma``, an unknown ``reduction``.
+        ValueError: shapes that differ, an empty batch, images smaller than the window, an
+            even ``win_size``, a non-positive ``data_range`` or ``sigma``, an unknown
+            ``reduction``.
         TypeError: non-tensor, non-floating, or differently typed images.
 
     Warns:
@@ -291,6 +307,10 @@ def ms_ssim(img1, img2, data_range=1.0, win_size=11, sigma=1.5, k1=0.01, k2=0.03
         img1, img2: (N, C, H, W), with H and W at least (win_size - 1) 2^(M-1) + 1 (161 by
         default). Output: a scalar, (N,) for ``'none'``.
 
+    Raises:
+        ValueError, TypeError: as :func:`ssim`, and for ``weights`` that are empty or
+            negative.
+
     Example:
         >>> import torch
         >>> from lossedu import ms_ssim
@@ -299,17 +319,20 @@ def ms_ssim(img1, img2, data_range=1.0, win_size=11, sigma=1.5, k1=0.01, k2=0.03
         (tensor(1.), tensor(0.9939))
     """
     check_reduction(reduction)
-    min_size = (win_size - 1) * 2 ** (len(weights) - 1) + 1 if isinstance(win_size, int) else 1
+    if not (isinstance(weights, Sequence) and weights
+            and all(isinstance(w, numbers.Real) and w >= 0 for w in weights)):
+        raise ValueError(f"Expected `weights` to be a non-empty sequence of non-negative "
+                         f"numbers, one per scale, got {weights!r}.")
+    window, c1, c2 = _ssim_setup(img1, img2, data_range, win_size, sigma, k1, k2, len(weights))
     values = []  # per scale, (N, C)
     for scale in range(len(weights)):
-        s, cs = _ssim_maps(img1, img2, data_range, win_size, sigma, k1, k2, min_size)
+        s, cs = _SSIMMaps.apply(img1, img2, window, c1, c2)
         if scale == len(weights) - 1:
             values.append(s.mean((2, 3)).relu())
         else:
             values.append(cs.mean((2, 3)).relu())
             padding = [side % 2 for side in img1.shape[2:]]
             img1, img2 = (F.avg_pool2d(img, 2, padding=padding) for img in (img1, img2))
-        min_size = (min_size + 1) // 2
     w = torch.tensor(weights, dtype=values[0].dtype, device=values[0].device)
     per_channel = torch.stack(values).pow(w.view(-1, 1, 1)).prod(0)  # (N, C)
     return reduce(per_channel.mean(1), reduction)
@@ -389,7 +412,7 @@ class LPIPS(nn.Module):
             raise ValueError(f"Expected `net` to be 'alex', 'vgg' or 'squeeze', got {net!r}.")
         self.reduction = check_reduction(reduction)
         spec = backbones.BACKBONES[net]
-        self.min_size = spec.min_size
+        self.net_name, self.min_size = net, spec.min_size
         self.net = backbones.Backbone(spec.build(), spec.taps, spec.weights.what)
         for k, channels in enumerate(spec.channels):
             setattr(self, f"lin{k}", _LinLayer(channels))
@@ -410,7 +433,9 @@ class LPIPS(nn.Module):
 
     def forward(self, input: torch.Tensor, target: torch.Tensor, normalize: bool = False):
         """LPIPS distance of each pair; ``normalize=True`` maps [0, 1] images to [-1, 1]."""
-        _check_images(input, target, ("input", "target"), self.min_size, channels=3)
+        _check_images(input, target, ("input", "target"), 3, self.min_size,
+                      f"the {self.net_name} network's pooling layers need that much; "
+                      f"upsample the images")
         lo, hi = _value_range(input, target)
         expected = "[0, 1]" if normalize else "[-1, 1]"
         if lo < (0 if normalize else -1) or hi > 1:

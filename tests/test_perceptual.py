@@ -190,8 +190,11 @@ def test_ms_ssim_defaults_and_single_scale():
 
 def test_ms_ssim_needs_room_for_every_scale():
     x, y = image_pair(1, 1, 160, 200)
-    with pytest.raises(ValueError, match=r"at least 161x161, got 160x200"):
+    with pytest.raises(ValueError, match=r"at least 161x161, got 160x200: 5 scales, each half "
+                                         r"the size of the one before"):
         ms_ssim(x, y)
+    with pytest.raises(ValueError, match=r"at least 21x21, got 20x20: 2 scales"):
+        ms_ssim(x[..., :20, :20], y[..., :20, :20], weights=(0.5, 0.5))
     assert ms_ssim(x[..., :17, :17], y[..., :17, :17], win_size=5, weights=(0.5, 0.5, 0.5)) > 0
 
 
@@ -242,7 +245,8 @@ def test_ssim_in_float32():
 
 def test_ssim_rejects_images_smaller_than_the_window():
     x, y = image_pair(1, 1, 10, 16)
-    with pytest.raises(ValueError, match=r"at least 11x11, got 10x16"):
+    with pytest.raises(ValueError, match=r"at least 11x11, got 10x16: the 11x11 window must "
+                                         r"fit; pass a smaller `win_size`"):
         ssim(x, y)
     assert ssim(x, y, win_size=7, sigma=1.0).isfinite()
 
@@ -277,6 +281,26 @@ def test_ssim_rejects_bad_types_and_layouts():
     with pytest.raises(ValueError, match=r"`reduction` to be one of 'none', 'mean', 'sum', "
                                          r"got 'batchmean'"):
         ssim(x, y, reduction="batchmean")
+
+
+def test_ssim_rejects_mismatched_or_empty_batches():
+    x, y = image_pair(2, 3, 16, 16)
+    with pytest.raises(ValueError, match=r"`img1` and `img2` of one shape, got \(2, 3, 16, 16\) "
+                                         r"and \(2, 3, 16, 15\): .* crop or resize"):
+        ssim(x, y[..., :15])
+    with pytest.raises(ValueError, match=r"`img1` and `img2` of one shape"):
+        ssim_loss(x, y[:1])
+    with pytest.raises(ValueError, match=r"at least one image pair, got an empty batch "
+                                         r"\(0, 3, 16, 16\)"):
+        ssim(x[:0], y[:0])
+
+
+@pytest.mark.parametrize("weights", [(), [0.5, -0.1], (0.5, "a"), None])
+def test_ms_ssim_rejects_bad_weights(weights):
+    x, y = image_pair(1, 1, 161, 161)
+    with pytest.raises(ValueError, match=r"`weights` to be a non-empty sequence of "
+                                         r"non-negative numbers, one per scale, got "):
+        ms_ssim(x, y, weights=weights)
 
 
 def test_ssim_warns_when_values_exceed_the_data_range():
@@ -452,9 +476,11 @@ def test_lpips_rejects_bad_arguments():
     x = torch.rand(1, 3, 32, 32) * 2 - 1
     with pytest.raises(ValueError, match=r"`input` of shape \(N, 3, H, W\), got \(1, 1, 32, 32\)"):
         model(x[:, :1], x[:, :1])
-    with pytest.raises(ValueError, match=r"at least 31x31, got 30x32"):
+    with pytest.raises(ValueError, match=r"at least 31x31, got 30x32: the alex network's "
+                                         r"pooling layers need that much"):
         model(x[:, :, :30], x[:, :, :30])
-    with pytest.raises(ValueError, match=r"same shape"):
+    with pytest.raises(ValueError, match=r"`input` and `target` of one shape, got "
+                                         r"\(1, 3, 32, 32\) and \(1, 3, 31, 32\)"):
         model(x, x[:, :, :31])
     with pytest.raises(TypeError, match=r"`target` to be a torch.Tensor"):
         model(x, x.tolist())
@@ -569,7 +595,7 @@ def test_dists_rejects_bad_images():
     x = torch.rand(2, 3, 16, 16)
     with pytest.raises(ValueError, match=r"`input` of shape \(N, 3, H, W\), got \(2, 4, 16, 16\)"):
         model(torch.rand(2, 4, 16, 16), torch.rand(2, 4, 16, 16))
-    with pytest.raises(ValueError, match=r"same shape"):
+    with pytest.raises(ValueError, match=r"`input` and `target` of one shape"):
         model(x, x[:1])
     with pytest.raises(TypeError, match=r"one dtype"):
         model(x, x.double())
