@@ -8,6 +8,8 @@ and correlations (structure) of deep features. Their backbones live in :mod:`los
 """
 
 import numbers
+import os
+import sys
 import warnings
 from collections.abc import Mapping, Sequence
 
@@ -59,6 +61,20 @@ def _check_images(img1, img2, names=("img1", "img2"), channels=None, min_size=1,
 def _value_range(*images: torch.Tensor) -> tuple[float, float]:
     lows, highs = zip(*(torch.aminmax(img.detach()) for img in images), strict=True)
     return min(lo.item() for lo in lows), max(hi.item() for hi in highs)
+
+
+# lossedu's own files and torch.nn's module machinery (a forward is called through __call__)
+_INTERNAL = tuple(os.path.dirname(path) + os.sep for path in
+                  (__file__, nn.Module.__call__.__code__.co_filename))
+
+
+def _warn(message: str) -> None:
+    """A UserWarning that points at the caller's line: the first frame outside lossedu and
+    torch.nn, however deep inside them it was raised."""
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, UserWarning, stacklevel=level)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -190,10 +206,9 @@ def _ssim_setup(img1, img2, data_range, win_size, sigma, k1, k2, scales=1):
     _check_images(img1, img2, min_size=min_size, needs=needs)
     lo, hi = _value_range(img1, img2)
     if hi - lo > 1.5 * data_range:
-        warnings.warn(f"SSIM got values in [{lo:.4g}, {hi:.4g}], wider than data_range="
-                      f"{data_range}: C1 = (k1 data_range)^2 and C2 = (k2 data_range)^2 assume "
-                      f"that width. Pass data_range=255 for 8-bit images, 2 for [-1, 1].",
-                      stacklevel=3)
+        _warn(f"SSIM got values in [{lo:.4g}, {hi:.4g}], wider than data_range={data_range}: "
+              f"C1 = (k1 data_range)^2 and C2 = (k2 data_range)^2 assume that width. Pass "
+              f"data_range=255 for 8-bit images, 2 for [-1, 1].")
     window = _gaussian_window(win_size, sigma, img1)
     return window, (k1 * data_range) ** 2, (k2 * data_range) ** 2
 
@@ -437,15 +452,16 @@ class LPIPS(nn.Module):
                       f"the {self.net_name} network's pooling layers need that much; "
                       f"upsample the images")
         lo, hi = _value_range(input, target)
-        expected = "[0, 1]" if normalize else "[-1, 1]"
-        if lo < (0 if normalize else -1) or hi > 1:
-            warnings.warn(f"LPIPS expects images in {expected}, got values in [{lo:.4g}, "
-                          f"{hi:.4g}]: map 8-bit images with x / 127.5 - 1 (or x / 255 with "
-                          f"normalize=True).", stacklevel=2)
+        if normalize and (lo < 0 or hi > 1):
+            _warn(f"LPIPS with normalize=True expects images in [0, 1], got values in "
+                  f"[{lo:.4g}, {hi:.4g}]: for [-1, 1] images leave normalize=False; map 8-bit "
+                  f"images with x / 255.")
+        elif not normalize and (lo < -1 or hi > 1):
+            _warn(f"LPIPS expects images in [-1, 1], got values in [{lo:.4g}, {hi:.4g}]: map "
+                  f"8-bit images with x / 127.5 - 1 (or x / 255 with normalize=True).")
         elif not normalize and lo >= 0:
-            warnings.warn(f"LPIPS expects images in [-1, 1], got values in [{lo:.4g}, "
-                          f"{hi:.4g}], none negative: for [0, 1] images pass normalize=True.",
-                          stacklevel=2)
+            _warn(f"LPIPS expects images in [-1, 1], got values in [{lo:.4g}, {hi:.4g}], none "
+                  f"negative: for [0, 1] images pass normalize=True.")
         if normalize:
             input, target = input * 2 - 1, target * 2 - 1
         # one pass per image batch: where the target needs no gradient (a loss), its pass
@@ -532,9 +548,8 @@ class DISTS(nn.Module):
         _check_images(input, target, ("input", "target"), channels=3)
         lo, hi = _value_range(input, target)
         if lo < 0 or hi > 1:
-            warnings.warn(f"DISTS expects images in [0, 1], got values in [{lo:.4g}, {hi:.4g}]: "
-                          f"map [-1, 1] images with (x + 1) / 2, 8-bit ones with x / 255.",
-                          stacklevel=2)
+            _warn(f"DISTS expects images in [0, 1], got values in [{lo:.4g}, {hi:.4g}]: map "
+                  f"[-1, 1] images with (x + 1) / 2, 8-bit ones with x / 255.")
         # the image itself, then five VGG stages; one pass per image batch, as in LPIPS
         features = zip([input, *self.net((input - self.mean) / self.std)],
                        [target, *self.net((target - self.mean) / self.std)], strict=True)

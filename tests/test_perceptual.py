@@ -459,12 +459,28 @@ def test_lpips_warns_about_the_range():
     with pytest.warns(UserWarning, match=r"expects images in \[-1, 1\], got values in "
                                          r"\[0, 255\]: .*x / 127.5 - 1"):
         model(x * 255, y * 255)
-    with pytest.warns(UserWarning, match=r"expects images in \[0, 1\], got values in "
-                                         r"\[-1, 1\]"):
+    with pytest.warns(UserWarning, match=r"normalize=True expects images in \[0, 1\], got "
+                                         r"values in \[-1, 1\]: for \[-1, 1\] images leave "
+                                         r"normalize=False"):
         model(x * 2 - 1, y * 2 - 1, normalize=True)
     with no_warnings():
         model(x * 2 - 1, y * 2 - 1)
         model(x, y, normalize=True)
+
+
+def test_warnings_point_at_the_callers_line():
+    """Not at lossedu's own lines, nor at torch.nn.Module.__call__."""
+    _ = torch.manual_seed(0)
+    x, y = image_pair(1, 3, 161, 161, dtype=torch.float32)
+    lpips, dists = LPIPS("alex", pretrained=False), DISTS(pretrained=False)
+    calls = [lambda: ssim(x * 255, y * 255), lambda: ssim_loss(x * 255, y * 255),
+             lambda: ssim_map(x * 255, y * 255), lambda: ms_ssim(x * 255, y * 255),
+             lambda: lpips(x, y), lambda: dists(x * 2 - 1, y * 2 - 1)]
+    for call in calls:
+        with pytest.warns(UserWarning) as record:
+            call()
+        assert len(record) == 1  # once, not once per scale in ms_ssim
+        assert record[0].filename == __file__
 
 
 def test_lpips_rejects_bad_arguments():
