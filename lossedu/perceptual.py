@@ -357,12 +357,42 @@ def ms_ssim(img1, img2, data_range=1.0, win_size=11, sigma=1.5, k1=0.01, k2=0.03
 # Deep features: LPIPS and DISTS
 
 
-def _resolve(source, pretrained: bool, find) -> Mapping | None:
-    """The state dict to load: the given one, the pretrained one found by ``find()``, or None
-    (keep the random initialisation)."""
+def _resolve(source, pretrained: bool, file: backbones.WeightFile,
+             also: tuple[str | None, ...] = ()) -> Mapping | None:
+    """The state dict to load: the given one (a path or a mapping), the pretrained ``file``
+    found on disk or downloaded, or None (keep the random initialisation)."""
     if source is not None:
-        return backbones.load_state_dict(source, "the weights")
-    return find() if pretrained else None
+        return backbones.load_state_dict(source, file.what)
+    return backbones.find_weights(file, also) if pretrained else None
+
+
+def _load(module: nn.Module, state: Mapping, keys: list[str], what: str) -> None:
+    """Copy ``state[key]`` into ``module`` for each of ``keys``; a ValueError that names the
+    expected keys and shapes where one is missing or has another shape."""
+    own = module.state_dict()
+    missing = [key for key in keys if key not in state]
+    wrong = [f"{key} {shape_str(getattr(state[key], 'shape', ()))} instead of "
+             f"{shape_str(own[key].shape)}" for key in keys
+             if key in state and getattr(state[key], "shape", None) != own[key].shape]
+    if missing or wrong:
+        found = "; ".join(wrong) if not missing else (
+            f"{'none of them' if len(missing) == len(keys) else 'no ' + ', '.join(missing)} "
+            f"in its keys {', '.join(list(state)[:4])}{', ...' if len(state) > 4 else ''}")
+        raise ValueError(f"Expected {what}, a state dict with keys {', '.join(keys)}: {found}.")
+    module.load_state_dict({key: state[key] for key in keys}, strict=False)
+
+
+def _check_network_input(module: nn.Module, input: torch.Tensor) -> None:
+    """The images in the dtype and on the device of the module's weights."""
+    weight = next(module.parameters())
+    if input.dtype != weight.dtype:
+        raise TypeError(f"Expected `input` and `target` in the network's dtype {weight.dtype}, "
+                        f"got {input.dtype}: convert the images with `.to({weight.dtype})`, "
+                        f"or the module with `.to({input.dtype})`.")
+    if input.device != weight.device:
+        raise ValueError(f"Expected `input` and `target` on the network's device "
+                         f"{weight.device}, got {input.device}: move the module with "
+                         f"`.to(input.device)`.")
 
 
 class _LinLayer(nn.Module):
@@ -436,14 +466,14 @@ class LPIPS(nn.Module):
                              persistent=False)
         self.register_buffer("scale", torch.tensor([0.458, 0.448, 0.450]).view(1, 3, 1, 1),
                              persistent=False)
-        state = _resolve(backbone_weights, pretrained, lambda: backbones.find_weights(spec.weights))
+        state = _resolve(backbone_weights, pretrained, spec.weights)
         if state is not None:
             self.net.load_torchvision(state)
-        state = _resolve(weights, pretrained, lambda: backbones.find_weights(
-            *backbones.lpips_weights(net)))
+        lin_file, installed = backbones.lpips_weights(net)
+        state = _resolve(weights, pretrained, lin_file, installed)
         if state is not None:
-            self.load_state_dict({f"lin{k}.model.1.weight": state[f"lin{k}.model.1.weight"]
-                                  for k in range(len(spec.channels))}, strict=False)
+            _load(self, state, [f"lin{k}.model.1.weight" for k in range(len(spec.channels))],
+                  lin_file.what)
         self.requires_grad_(False).eval()  # a fixed metric: gradients flow to the images only
 
     def forward(self, input: torch.Tensor, target: torch.Tensor, normalize: bool = False):
@@ -451,6 +481,7 @@ class LPIPS(nn.Module):
         _check_images(input, target, ("input", "target"), 3, self.min_size,
                       f"the {self.net_name} network's pooling layers need that much; "
                       f"upsample the images")
+        _check_network_input(self, input)
         lo, hi = _value_range(input, target)
         if normalize and (lo < 0 or hi > 1):
             _warn(f"LPIPS with normalize=True expects images in [0, 1], got values in "
@@ -534,18 +565,19 @@ class DISTS(nn.Module):
                              persistent=False)
         self.alpha = nn.Parameter(torch.empty(1, sum(self.channels), 1, 1).normal_(0.1, 0.01))
         self.beta = nn.Parameter(torch.empty(1, sum(self.channels), 1, 1).normal_(0.1, 0.01))
-        state = _resolve(backbone_weights, pretrained, lambda: backbones.find_weights(spec.weights))
+        state = _resolve(backbone_weights, pretrained, spec.weights)
         if state is not None:
             self.net.load_torchvision(state)
-        state = _resolve(weights, pretrained, lambda: backbones.find_weights(
-            *backbones.dists_weights()))
+        file, installed = backbones.dists_weights()
+        state = _resolve(weights, pretrained, file, installed)
         if state is not None:
-            self.load_state_dict({"alpha": state["alpha"], "beta": state["beta"]}, strict=False)
+            _load(self, state, ["alpha", "beta"], file.what)
         self.requires_grad_(False).eval()
 
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """DISTS distance of each pair of [0, 1] images."""
         _check_images(input, target, ("input", "target"), channels=3)
+        _check_network_input(self, input)
         lo, hi = _value_range(input, target)
         if lo < 0 or hi > 1:
             _warn(f"DISTS expects images in [0, 1], got values in [{lo:.4g}, {hi:.4g}]: map "

@@ -262,3 +262,25 @@ def test_a_wrong_backbone_state_dict_is_a_clear_error():
     with pytest.raises(ValueError, match=r"Expected torchvision's AlexNet ImageNet weights, a "
                                          r"state dict with keys 'features.<index>.weight'"):
         LPIPS("alex", pretrained=False, backbone_weights=vgg)
+
+
+def test_linear_weights_in_another_format_are_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match=r"Expected the lpips package's v0.1 alex weights, a "
+                                         r"state dict with keys lin0.model.1.weight, .*"
+                                         r"lin4.model.1.weight: none of them in its keys "
+                                         r"lins.0.weight, lins.1.weight"):
+        LPIPS("alex", pretrained=False, weights={f"lins.{k}.weight": 0 for k in range(5)})
+    wrong = lpips_file(random_lpips("alex", 0))
+    wrong["lin2.model.1.weight"] = torch.zeros(1, 3, 1, 1)
+    with pytest.raises(ValueError, match=r"lin2.model.1.weight \(1, 3, 1, 1\) instead of "
+                                         r"\(1, 384, 1, 1\)"):
+        LPIPS("alex", pretrained=False, weights=wrong)
+    with pytest.raises(ValueError, match=r"DISTS_pytorch's alpha and beta, a state dict with "
+                                         r"keys alpha, beta: no beta in its keys alpha"):
+        DISTS(pretrained=False, weights={"alpha": torch.zeros(1, 1475, 1, 1)})
+    with pytest.raises(ValueError, match=r"beta \(1475,\) instead of \(1, 1475, 1, 1\)"):
+        DISTS(pretrained=False, weights={"alpha": torch.zeros(1, 1475, 1, 1),
+                                         "beta": torch.zeros(1475)})
+    with pytest.raises(FileNotFoundError, match=r"No file '.*nowhere.pth' for torchvision's "
+                                                r"VGG16 ImageNet weights"):
+        DISTS(pretrained=False, backbone_weights=tmp_path / "nowhere.pth")

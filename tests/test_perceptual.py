@@ -502,6 +502,18 @@ def test_lpips_rejects_bad_arguments():
         model(x, x.tolist())
 
 
+@pytest.mark.parametrize("model", [LPIPS, DISTS], ids=["LPIPS", "DISTS"])
+def test_images_in_another_dtype_than_the_network(model):
+    model = model(pretrained=False)
+    x = torch.rand(1, 3, 32, 32, dtype=F64) * 0.9  # in [-1, 1] and in [0, 1]
+    x[0, 0, 0, 0] = -0.1 if isinstance(model, LPIPS) else 0.0
+    with pytest.raises(TypeError, match=r"in the network's dtype torch.float32, got "
+                                        r"torch.float64: convert the images with "
+                                        r"`.to\(torch.float32\)`, or the module"):
+        model(x, x)
+    assert model.double()(x, x).dtype == F64
+
+
 # ----------------------------------------------------------------------------------------------
 # DISTS
 
