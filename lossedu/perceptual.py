@@ -435,7 +435,9 @@ class LPIPS(nn.Module):
     Raises:
         FileNotFoundError: pretrained weights neither on disk nor downloadable; the message
             names the file and the folder.
-        ValueError: an unknown ``net``; images of other shapes or too small.
+        ValueError: an unknown ``net``; weights with other keys or shapes; images of other
+            shapes, too small, or on another device than the network.
+        TypeError: images that are not floating tensors, or not in the network's dtype.
 
     Warns:
         UserWarning: values outside [-1, 1], or all non-negative (the [0, 1] mix-up).
@@ -536,7 +538,7 @@ class DISTS(nn.Module):
         input, target: (N, 3, H, W) in [0, 1]. Output: a scalar, (N,) for ``'none'``.
 
     Raises:
-        FileNotFoundError, ValueError: as :class:`LPIPS`.
+        FileNotFoundError, ValueError, TypeError: as :class:`LPIPS`.
 
     Warns:
         UserWarning: values outside [0, 1] ([-1, 1] or 8-bit images?).
