@@ -235,7 +235,7 @@ def ssim_map(img1, img2, data_range=1.0, win_size=11, sigma=1.5, k1=0.01, k2=0.0
         (torch.Size([1, 1, 6, 6]), tensor(1.))
     """
     window, c1, c2 = _ssim_setup(img1, img2, data_range, win_size, sigma, k1, k2)
-    return _SSIMMaps.apply(img1, img2, window, c1, c2)[0]
+    return _SSIMMaps.apply(img1, img2, window, c1, c2)[0].contiguous()  # from channels-last
 
 
 def ssim(img1, img2, data_range=1.0, win_size=11, sigma=1.5, k1=0.01, k2=0.03,

@@ -116,6 +116,12 @@ def test_ssim_reductions_and_loss(reduction):
     torch.testing.assert_close(ssim_loss(x, y, reduction=reduction), loss)
 
 
+def test_ssim_map_is_an_ordinary_contiguous_tensor():
+    x, y = image_pair(2, 3, 16, 16)
+    s = ssim_map(x, y)
+    assert s.is_contiguous() and s.view(2, -1).shape == (2, 108)
+
+
 def test_ssim_of_non_contiguous_images():
     x, y = image_pair(2, 20, 20, 3)  # (N, H, W, C), as images are stored
     x, y = x.permute(0, 3, 1, 2), y.permute(0, 3, 1, 2)
