@@ -134,8 +134,11 @@ class _SSIMMaps(torch.autograd.Function):
 
     then to the moments, dexy = 2 dA2, dexx = deyy = dB2, and with p = 2 (dA1 - dA2),
     q = 2 (dB1 - dB2): dmx = my p + mx q, dmy = mx p + my q; finally through the (linear)
-    filter: dx = G^T dmx + 2 x G^T dexx + y G^T dexy, and symmetrically for y. The four maps
-    pass G^T in one batched call. No division by A1 or A2, which may be 0.
+    filter: dx = G^T dmx + 2 x G^T dexx + y G^T dexy, and symmetrically for y. The moment
+    gradients pass G^T in one batched call (dmx or dmy only for an image that needs a
+    gradient). No division by A1 or A2, which may be 0. The backward fuses products and sums
+    (``addcmul``) where it can: on a CPU the passes over memory, not the arithmetic, take the
+    time.
     """
 
     @staticmethod
@@ -150,6 +153,7 @@ class _SSIMMaps(torch.autograd.Function):
         moments = _blur(stack.flatten(0, 1), window)  # (5N, C, H-K+1, W-K+1)
         mx, my, exx, eyy, exy = moments.unflatten(0, (5, n)).unbind(0)
         # 2. luminance l = A1 / B1 and contrast-structure cs = A2 / B2, in place where we can
+        # (in this order of operations, identical images give exactly 1)
         mxy, mx2, my2 = mx * my, mx * mx, my * my
         a1 = mxy * 2 + c1
         b1 = (mx2 + my2).add_(c1)
@@ -164,28 +168,31 @@ class _SSIMMaps(torch.autograd.Function):
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_s, grad_cs):
         x, y, window, mx, my, lum, cs, b1, b2 = ctx.saved_tensors
-        n = x.shape[0]
-        # 1. gradients of the four terms (a missing output gradient counts as 0)
+        need_x, need_y = ctx.needs_input_grad[:2]
+        # 1. dA1 and dA2 (a missing output gradient counts as 0); dB1 = -dA1 l, dB2 = -dA2 cs
         d_a1 = grad_s * cs / b1 if grad_s is not None else torch.zeros_like(cs)
-        d_b1 = -d_a1 * lum
         d_a2 = grad_s * lum if grad_s is not None else torch.zeros_like(cs)
         if grad_cs is not None:
             d_a2 += grad_cs
         d_a2 /= b2
-        d_b2 = -d_a2 * cs
-        # 2. gradients of the moments (exx and eyy share one), stacked (4, N, C, H', W')
-        p, q = (d_a1 - d_a2).mul_(2), (d_b1 - d_b2).mul_(2)
-        grads = _stack_channels_last(4, x, *cs.shape[2:])
-        torch.mul(my, p, out=grads[0]).addcmul_(mx, q)
-        torch.mul(mx, p, out=grads[1]).addcmul_(my, q)
-        grads[2], grads[3] = d_b2, d_a2.mul_(2)
+        d_a2_cs = d_a2 * cs  # -dB2
+        p = (d_a1 - d_a2).mul_(2)
+        q = torch.addcmul(d_a2_cs, d_a1, lum, value=-1).mul_(2)  # 2 (dB1 - dB2)
+        # 2. the moments' gradients, stacked (k, N, C, H', W'): dexx (= deyy), dexy, then dmx
+        # and dmy for the images that need a gradient
+        grads = _stack_channels_last(2 + need_x + need_y, x, *cs.shape[2:])
+        torch.neg(d_a2_cs, out=grads[0])
+        torch.mul(d_a2, 2, out=grads[1])
+        if need_x:
+            torch.mul(my, p, out=grads[2]).addcmul_(mx, q)
+        if need_y:
+            torch.mul(mx, p, out=grads[-1]).addcmul_(my, q)
         # 3. back through the filter, then the products x^2, y^2, xy
-        g_mx, g_my, g_sq, g_xy = _blur_transposed(grads.flatten(0, 1),
-                                                  window).unflatten(0, (4, n)).unbind(0)
-        grad_x = torch.addcmul(g_mx, x, g_sq, value=2).addcmul_(y, g_xy)
-        grad_y = torch.addcmul(g_my, y, g_sq, value=2).addcmul_(x, g_xy)
-        return (grad_x if ctx.needs_input_grad[0] else None,
-                grad_y if ctx.needs_input_grad[1] else None, None, None, None)
+        g_sq, g_xy, *g_m = _blur_transposed(grads.flatten(0, 1), window).unflatten(
+            0, (len(grads), x.shape[0])).unbind(0)
+        grad_x = torch.addcmul(g_m[0], x, g_sq, value=2).addcmul_(y, g_xy) if need_x else None
+        grad_y = torch.addcmul(g_m[-1], y, g_sq, value=2).addcmul_(x, g_xy) if need_y else None
+        return grad_x, grad_y, None, None, None
 
 
 def _ssim_setup(img1, img2, data_range, win_size, sigma, k1, k2, scales=1):
