@@ -34,6 +34,8 @@ SEARCHES = {
     "reduction": "book/01_what_is_a_loss.html",
     "交并比": "book/05_segmentation.html",
     "Tversky": "book/05_segmentation.html",
+    "结构相似性": "book/06_perceptual.html",
+    "LPIPS": "book/06_perceptual.html",
     "梯度累积": "book/08_training.html",
     "前向钩子": "book/09_pitfalls.html",
 }
