@@ -122,6 +122,12 @@ def test_chapter_math_is_typeset(tab):
     assert page.locator("mjx-container").count() >= 10
 
 
+def test_one_search_field_and_no_empty_header_bar(tab):
+    page = tab().open(CHAPTER)
+    assert page.locator(".search-button-field:visible").count() == 1
+    assert not page.locator("#pst-header").is_visible()
+
+
 @pytest.mark.parametrize("locale, lang, button", [("zh-CN", "zh", "English"),
                                                   ("en-US", "en", "中文")])
 def test_language_follows_the_browser(tab, locale, lang, button):
