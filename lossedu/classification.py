@@ -90,21 +90,108 @@ def _check_weight(weight, C: int, input: torch.Tensor) -> None:
     check_same_device(input=input, weight=weight)
 
 
-def _pick(log_probs, target, weight, ignore_index, reduction):
-    """NLL of class-index targets: ``l_n = -w_{y_n} log_probs[n, y_n]``, 0 where ignored.
+def _class_weights(target, weight, ignore_index, dtype):
+    """Each sample's class as a gather index, its weight ``w_{y_n}``, and the ignored mask.
 
-    ``log_probs``: (N, C, d1, ...); ``target``: (N, d1, ...)."""
+    Ignored targets are replaced by class 0, a valid index whose weight is then set to 0.
+    ``target``: (N, d1, ...); returns (N, 1, d1, ...), (N, d1, ...), (N, d1, ...)."""
     ignored = target == ignore_index
-    safe = target.masked_fill(ignored, 0)  # (N, d1, ...), a valid index everywhere
-    picked = log_probs.gather(1, safe.unsqueeze(1)).squeeze(1)  # (N, d1, ...)
+    index = target.masked_fill(ignored, 0).long().unsqueeze(1)  # (N, 1, d1, ...)
     if weight is None:
-        w = (~ignored).to(log_probs.dtype)
+        w = (~ignored).to(dtype)
     else:
-        w = weight.to(log_probs.dtype)[safe].masked_fill(ignored, 0)  # w_{y_n}, 0 if ignored
-    loss = (picked * w).neg().masked_fill(ignored, 0)
-    if reduction == "mean":
-        return loss.sum() / w.sum()  # the weighted mean: divide by sum_n w_{y_n}
-    return reduce(loss, reduction)
+        w = weight.to(dtype)[index.squeeze(1)].masked_fill_(ignored, 0)  # w_{y_n}, 0 if ignored
+    return index, w, ignored
+
+
+def _weighted_reduce(loss, total_weight, reduction):
+    """'mean' is the weighted mean ``sum_n l_n / sum_n w_{y_n}``; 'sum' and 'none' as usual."""
+    return loss.sum() / total_weight if reduction == "mean" else reduce(loss, reduction)
+
+
+def _sample_scale(grad_output, total_weight, reduction):
+    """d(reduced loss) / d l_n: 1 / sum_n w_{y_n} for 'mean', else the incoming gradient."""
+    return grad_output / total_weight if reduction == "mean" else grad_output
+
+
+class _NLLLoss(torch.autograd.Function):
+    """``l_n = -w_{y_n} x_{n, y_n}`` (0 where ignored), with the gradient by hand: the
+    gradient of l_n is ``-w_{y_n}`` at the target class and 0 at every other class."""
+
+    @staticmethod
+    def forward(ctx, log_probs, target, weight, ignore_index, reduction):
+        index, w, ignored = _class_weights(target, weight, ignore_index, log_probs.dtype)
+        picked = log_probs.gather(1, index).squeeze(1)  # x_{n, y_n}: (N, d1, ...)
+        loss = (picked * w).neg_().masked_fill_(ignored, 0)
+        total_weight = w.sum()
+        ctx.save_for_backward(index, w, total_weight)
+        ctx.reduction, ctx.shape = reduction, log_probs.shape
+        return _weighted_reduce(loss, total_weight, reduction)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_output):
+        index, w, total_weight = ctx.saved_tensors
+        at_target = -w * _sample_scale(grad_output, total_weight, ctx.reduction)  # (N, d1, ...)
+        grad = torch.zeros(ctx.shape, dtype=w.dtype, device=w.device)
+        return grad.scatter_(1, index, at_target.unsqueeze(1)), None, None, None, None
+
+
+class _CrossEntropy(torch.autograd.Function):
+    r"""Cross-entropy of logits and class indices in one step, with the gradient by hand.
+
+    Forward, along the class dim: 1. ``m = max_c z_c``; 2. ``e = exp(z - m)``;
+    3. ``L = log sum_c e_c``, so that ``log q_c = z_c - m - L``; 4. ``l_n = a_n (-log q_{y_n})
+    + eps/C sum_c w_c (-log q_c)`` with ``a_n = (1 - eps) w_{y_n}``, 0 where ignored.
+
+    Backward: with the softmax ``q = e / sum_c e_c`` and ``W = sum_c w_c``,
+    ``dl_n/dz_c = a_n (q_c - [c = y_n]) + eps/C (W q_c - w_c)``: the softmax minus the
+    (weighted, smoothed) one-hot target. Only ``e`` and its sums over the classes are saved."""
+
+    @staticmethod
+    def forward(ctx, logits, target, weight, ignore_index, reduction, label_smoothing):
+        index, w, ignored = _class_weights(target, weight, ignore_index, logits.dtype)
+        # w_c along the class dim: (C, 1, ..., 1)
+        class_weight = None if weight is None else weight.to(logits.dtype).view(
+            -1, *[1] * (logits.dim() - 2))
+        shifted = logits - logits.amax(1, keepdim=True)  # z - m: every exponent <= 0
+        nll = -shifted.gather(1, index).squeeze(1)  # -(z_y - m): (N, d1, ...)
+        if label_smoothing:  # sum_c w_c (z_c - m), taken before shifted becomes e
+            weighted_sum = (shifted if weight is None else shifted * class_weight).sum(1)
+        exp = shifted.exp_()  # e = exp(z - m)
+        sum_exp = exp.sum(1, keepdim=True)  # (N, 1, d1, ...)
+        log_sum_exp = sum_exp.log().squeeze(1)  # L: (N, d1, ...)
+        loss = nll.add_(log_sum_exp).mul_(w).masked_fill_(ignored, 0)  # -w_{y_n} log q_{y_n}
+        if label_smoothing:
+            C = logits.shape[1]
+            W = C if weight is None else class_weight.sum()
+            smooth = (log_sum_exp * W - weighted_sum).masked_fill_(ignored, 0)  # -sum w_c log q_c
+            loss = loss.mul_(1 - label_smoothing).add_(smooth, alpha=label_smoothing / C)
+        total_weight = w.sum()
+        ctx.save_for_backward(exp, sum_exp, index, w, ignored, total_weight, class_weight)
+        ctx.reduction, ctx.label_smoothing = reduction, label_smoothing
+        return _weighted_reduce(loss, total_weight, reduction)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_output):
+        exp, sum_exp, index, w, ignored, total_weight, class_weight = ctx.saved_tensors
+        eps, C = ctx.label_smoothing, exp.shape[1]
+        scale = _sample_scale(grad_output, total_weight, ctx.reduction)  # dℓ/dl_n
+        at_target = (1 - eps) * w * scale  # a_n, scaled: (N, d1, ...)
+        softmax_scale = at_target
+        if eps:
+            uniform = (~ignored).to(exp.dtype).mul_(scale * (eps / C))  # eps/C, 0 if ignored
+            W = C if class_weight is None else class_weight.sum()
+            softmax_scale = at_target + uniform * W
+        # 1. q_c (a_n + eps/C W), with q = e / sum_c e_c; 2. minus a_n at the target class
+        grad = exp * (softmax_scale.unsqueeze(1) / sum_exp)
+        grad.scatter_add_(1, index, -at_target.unsqueeze(1))
+        if eps:  # 3. minus eps/C w_c at every class
+            uniform = uniform.unsqueeze(1)  # (N, 1, d1, ...)
+            grad = grad.sub_(uniform) if class_weight is None else grad.addcmul_(
+                uniform, class_weight, value=-1)
+        return grad, None, None, None, None, None
 
 
 def _batched(input, target):
@@ -156,7 +243,7 @@ def nll_loss(
     check_same_device(input=input, target=target)
     _check_weight(weight, input.shape[0 if input.dim() == 1 else 1], input)
     batched_input, batched_target, unbatched = _batched(input, target)
-    loss = _pick(batched_input, batched_target, weight, ignore_index, reduction)
+    loss = _NLLLoss.apply(batched_input, batched_target, weight, ignore_index, reduction)
     return loss.squeeze(0) if unbatched and reduction == "none" else loss
 
 
@@ -215,31 +302,21 @@ def cross_entropy(
     class_dim = 0 if input.dim() == 1 else 1
     C = input.shape[class_dim]
     _check_weight(weight, C, input)
-    log_q = log_softmax(input, class_dim)
-    # w_c broadcast along the class dim: (C, 1, ..., 1)
-    w = None if weight is None else weight.view(C, *[1] * (input.dim() - class_dim - 1))
-
     if probability_target:
         # 1. smooth the target, 2. l_n = -sum_c w_c p_nc log q_nc, 3. 'mean' over samples
+        log_q = log_softmax(input, class_dim)
+        # w_c broadcast along the class dim: (C, 1, ..., 1)
+        w = None if weight is None else weight.view(C, *[1] * (input.dim() - class_dim - 1))
         p = target * (1 - label_smoothing) + label_smoothing / C if label_smoothing else target
         loss = -((log_q * p) if w is None else (log_q * p * w)).sum(class_dim)
         if reduction == "mean":
             return loss.sum() / (input.numel() // C)
         return reduce(loss, reduction)
 
-    log_q, batched_target, unbatched = _batched(log_q, target)
-    nll = _pick(log_q, batched_target, weight, ignore_index, reduction)
-    if label_smoothing:
-        # the uniform part: -sum_c w_c log q_c / C per sample, normalised like the NLL part
-        ignored = batched_target == ignore_index
-        smooth = -((log_q if w is None else log_q * w).sum(1)).masked_fill(ignored, 0)
-        if reduction == "mean":
-            kept = batched_target[~ignored]
-            smooth = smooth.sum() / (kept.numel() if weight is None else weight[kept].sum())
-        else:
-            smooth = reduce(smooth, reduction)
-        nll = (1 - label_smoothing) * nll + smooth * (label_smoothing / C)
-    return nll.squeeze(0) if unbatched and reduction == "none" else nll
+    batched_input, batched_target, unbatched = _batched(input, target)
+    loss = _CrossEntropy.apply(batched_input, batched_target, weight, ignore_index, reduction,
+                               label_smoothing)
+    return loss.squeeze(0) if unbatched and reduction == "none" else loss
 
 
 def _check_binary(input, target, weight):
@@ -512,5 +589,5 @@ def focal_loss(
     _check_weight(weight, input.shape[class_dim], input)
     log_q, batched_target, unbatched = _batched(log_softmax(input, class_dim), target)
     focal_log_q = (1 - log_q.exp()) ** gamma * log_q  # (1 - q)^gamma log q, then picked
-    loss = _pick(focal_log_q, batched_target, weight, ignore_index, reduction)
+    loss = _NLLLoss.apply(focal_log_q, batched_target, weight, ignore_index, reduction)
     return loss.squeeze(0) if unbatched and reduction == "none" else loss

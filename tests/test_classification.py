@@ -109,6 +109,28 @@ def test_gradcheck_cross_entropy_and_focal():
     assert torch.autograd.gradcheck(lambda a: focal_loss(a, t, gamma=2.0, weight=w), (x,))
 
 
+@pytest.mark.parametrize("shape, target_shape", SHAPES)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted, smoothing", [(False, 0.0), (True, 0.0), (False, 0.2),
+                                                 (True, 0.2)])
+def test_gradcheck_hand_written_backwards(shape, target_shape, reduction, weighted, smoothing):
+    """The hand-written gradients of cross-entropy and NLL against finite differences."""
+    x, t = class_case(shape, target_shape, torch.float64, ignore=True)
+    w = torch.rand(5, dtype=torch.float64) + 0.5 if weighted else None
+    assert torch.autograd.gradcheck(lambda a: cross_entropy(
+        a, t, weight=w, reduction=reduction, label_smoothing=smoothing), (x,))
+    if not smoothing:
+        assert torch.autograd.gradcheck(
+            lambda a: nll_loss(a.log_softmax(1 if a.dim() > 1 else 0), t, weight=w,
+                               reduction=reduction), (x,))
+
+
+def test_byte_class_indices_like_torch():
+    x, t = class_case((4, 5), (4,), torch.float64)
+    for ours_fn, theirs_fn in ((cross_entropy, F.cross_entropy), (nll_loss, F.nll_loss)):
+        assert_same(ours_fn, theirs_fn, (x, t.to(torch.uint8)), torch.float64)
+
+
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.floats(-50, 50), min_size=6, max_size=6), st.integers(0, 2),
        st.floats(0, 1))
