@@ -339,9 +339,11 @@ class _BinaryCrossEntropy(torch.autograd.Function):
     def forward(ctx, p, y, w, reduction):
         log_p = p.log().clamp_(min=-100)  # log 0 = -inf would give inf or nan
         log_1mp = (-p).log1p_().clamp_(min=-100)
-        loss = -(y * log_p + (1 - y) * log_1mp)  # l_n = -[y log p + (1 - y) log(1 - p)]
+        # l_n = -[(1 - y) log(1 - p) + y log p]: lerp is (1 - y) a + y b in one pass, exactly
+        # a at y = 0 and b at y = 1
+        loss = log_1mp.lerp_(log_p, y).neg_()
         if w is not None:
-            loss = loss * w
+            loss = loss.mul_(w)
         ctx.save_for_backward(p, y, w)
         ctx.reduction = reduction
         return reduce(loss, reduction)
@@ -355,9 +357,10 @@ class _BinaryCrossEntropy(torch.autograd.Function):
         scale = grad_output if w is None else grad_output * w
         grad_p = grad_y = None
         if ctx.needs_input_grad[0]:
-            grad_p = (p - y) / (p * (1 - p)).clamp_(min=1e-12) * scale
+            variance = (1 - p).mul_(p).clamp_(min=1e-12)  # p (1 - p), kept off 0
+            grad_p = (p - y).div_(variance).mul_(scale)
         if ctx.needs_input_grad[1]:  # dl/dy = log(1 - p) - log p, unclamped as in torch
-            grad_y = ((-p).log1p() - p.log()) * scale
+            grad_y = (-p).log1p_().sub_(p.log()).mul_(scale)
         return grad_p, grad_y, None, None
 
 
@@ -416,8 +419,8 @@ def binary_cross_entropy(
 
 
 def _softplus_neg(x: torch.Tensor) -> torch.Tensor:
-    """softplus(-x) = log(1 + e^{-|x|}) + max(-x, 0): no exponent is ever positive."""
-    return x.abs().neg_().exp_().log1p_().add_(x.neg().clamp_(min=0))
+    """softplus(-x) = log(1 + e^{-|x|}) - min(x, 0): no exponent is ever positive."""
+    return x.abs().neg_().exp_().log1p_().sub_(x.clamp(max=0))
 
 
 class _BinaryCrossEntropyWithLogits(torch.autograd.Function):
@@ -429,8 +432,10 @@ class _BinaryCrossEntropyWithLogits(torch.autograd.Function):
     def forward(ctx, x, y, w, pos_weight, reduction):
         softplus_neg = _softplus_neg(x)
         log_weight = None if pos_weight is None else (pos_weight - 1) * y + 1  # lw
-        loss = softplus_neg if log_weight is None else softplus_neg * log_weight
-        loss = loss.add(x).sub_(y * x)  # (1 - y) x + lw softplus(-x)
+        loss = softplus_neg if log_weight is None else softplus_neg.mul_(log_weight)
+        # (1 - y) x + lw softplus(-x): with (1 - y) x, not x - y x, y = 1 leaves softplus(-x)
+        # exact where it is tiny (x >> 0)
+        loss = loss.addcmul_(1 - y, x)
         if w is not None:
             loss = loss.mul_(w)
         ctx.save_for_backward(x, y, w, pos_weight, log_weight)

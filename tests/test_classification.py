@@ -190,6 +190,19 @@ def test_binary_cross_entropy_with_logits(dtype, shape, reduction, weighted, pos
                 dtype, weight=w, pos_weight=pw, reduction=reduction)
 
 
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("pos_weighted", [False, True])
+def test_bce_with_logits_keeps_tiny_losses_of_confident_right_answers(dtype, pos_weighted):
+    # y = 1 and x >> 0: the loss is softplus(-x) ~ e^{-x}, far below any absolute tolerance
+    x = torch.tensor([12.0, 20.0, 30.0, 60.0], dtype=dtype)
+    y = torch.ones(4, dtype=dtype)
+    pw = torch.tensor([1.0, 2.0, 0.5, 3.0], dtype=dtype) if pos_weighted else None
+    ours = binary_cross_entropy_with_logits(x, y, reduction="none", pos_weight=pw)
+    theirs = F.binary_cross_entropy_with_logits(x, y, reduction="none", pos_weight=pw)
+    assert (theirs > 0).all()
+    torch.testing.assert_close(ours, theirs, rtol=TOLERANCE[dtype]["rtol"], atol=0)
+
+
 def test_gradcheck_binary():
     p, y = binary_case((3, 4), torch.float64)
     with torch.no_grad():
