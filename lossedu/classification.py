@@ -177,20 +177,22 @@ class _CrossEntropy(torch.autograd.Function):
     def backward(ctx, grad_output):
         exp, sum_exp, index, w, ignored, total_weight, class_weight = ctx.saved_tensors
         eps, C = ctx.label_smoothing, exp.shape[1]
-        scale = _sample_scale(grad_output, total_weight, ctx.reduction)  # dℓ/dl_n
+        scale = _sample_scale(grad_output, total_weight, ctx.reduction)  # d loss / d l_n
         at_target = (1 - eps) * w * scale  # a_n, scaled: (N, d1, ...)
         softmax_scale = at_target
         if eps:
             uniform = (~ignored).to(exp.dtype).mul_(scale * (eps / C))  # eps/C, 0 if ignored
             W = C if class_weight is None else class_weight.sum()
             softmax_scale = at_target + uniform * W
+            uniform = uniform.unsqueeze(1)  # (N, 1, d1, ...)
         # 1. q_c (a_n + eps/C W), with q = e / sum_c e_c; 2. minus a_n at the target class
         grad = exp * (softmax_scale.unsqueeze(1) / sum_exp)
         grad.scatter_add_(1, index, -at_target.unsqueeze(1))
         if eps:  # 3. minus eps/C w_c at every class
-            uniform = uniform.unsqueeze(1)  # (N, 1, d1, ...)
-            grad = grad.sub_(uniform) if class_weight is None else grad.addcmul_(
-                uniform, class_weight, value=-1)
+            if class_weight is None:
+                grad.sub_(uniform)
+            else:
+                grad.addcmul_(uniform, class_weight, value=-1)
         return grad, None, None, None, None, None
 
 
