@@ -155,13 +155,14 @@ class _CrossEntropy(torch.autograd.Function):
         class_weight = None if weight is None else weight.to(logits.dtype).view(
             -1, *[1] * (logits.dim() - 2))
         shifted = logits - logits.amax(1, keepdim=True)  # z - m: every exponent <= 0
-        nll = -shifted.gather(1, index).squeeze(1)  # -(z_y - m): (N, d1, ...)
+        target_shifted = shifted.gather(1, index).squeeze(1)  # z_y - m: (N, d1, ...)
         if label_smoothing:  # sum_c w_c (z_c - m), taken before shifted becomes e
             weighted_sum = (shifted if weight is None else shifted * class_weight).sum(1)
         exp = shifted.exp_()  # e = exp(z - m)
         sum_exp = exp.sum(1, keepdim=True)  # (N, 1, d1, ...)
         log_sum_exp = sum_exp.log().squeeze(1)  # L: (N, d1, ...)
-        loss = nll.add_(log_sum_exp).mul_(w).masked_fill_(ignored, 0)  # -w_{y_n} log q_{y_n}
+        nll = target_shifted.sub_(log_sum_exp).neg_()  # -log q_{y_n} = -(z_y - m - L)
+        loss = nll.mul_(w).masked_fill_(ignored, 0)  # w_{y_n} (-log q_{y_n}), 0 if ignored
         if label_smoothing:
             C = logits.shape[1]
             W = C if weight is None else class_weight.sum()
