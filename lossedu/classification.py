@@ -391,7 +391,8 @@ def binary_cross_entropy(
     Raises:
         ValueError: ``input`` outside [0, 1] (logits passed by mistake?), shapes that differ,
             an unknown ``reduction``, tensors on different devices.
-        TypeError: non-tensor or non-floating arguments.
+        TypeError: non-tensor or non-floating arguments, a ``target`` of another dtype than
+            ``input``.
 
     Example:
         >>> import torch
@@ -401,6 +402,12 @@ def binary_cross_entropy(
     """
     check_reduction(reduction)
     _check_binary(input, target, weight)
+    if target.dtype != input.dtype:  # torch refuses the mix too
+        raise TypeError(
+            f"Expected `target` of the input's dtype {input.dtype}, got {target.dtype}: targets "
+            f"made from a NumPy array are float64 while models are float32; convert them with "
+            f"`target.to(input.dtype)`."
+        )
     if input.isnan().any():
         raise ValueError(
             f"Expected `input` probabilities in [0, 1], got nan: the model's output is already "

@@ -302,6 +302,15 @@ def test_bce_shapes_must_match():
         binary_cross_entropy_with_logits(torch.zeros(3), torch.zeros(3, 1))
 
 
+def test_bce_target_of_another_dtype():
+    p, y = torch.full((3,), 0.5), torch.ones(3, dtype=torch.float64)
+    with pytest.raises(RuntimeError):
+        F.binary_cross_entropy(p, y)
+    with pytest.raises(TypeError, match=r"`target` of the input's dtype torch.float32, got "
+                                        r"torch.float64.*target.to\(input.dtype\)"):
+        binary_cross_entropy(p, y)
+
+
 def test_unknown_reduction_and_bad_options():
     x, t = torch.randn(2, 3), torch.tensor([0, 1])
     with pytest.raises(ValueError, match=r"`reduction` to be one of .* got 'avg'"):
