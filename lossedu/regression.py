@@ -77,14 +77,13 @@ def _absolute(r: torch.Tensor, elementwise: bool):
 def _huber_terms(delta: float):
     """Huber without branches: with u = clamp(r, -delta, delta), which is also f'(r),
     ``f(r) = u (r - u/2)`` is r^2/2 where |r| <= delta and delta (|r| - delta/2) beyond.
-    Two passes to make u and r - u/2, where ``torch.where`` over both branches needs many
-    more; the sum is then one dot product."""
+    Two passes to make u and r, where ``torch.where`` over both branches needs many more."""
 
     def terms(r: torch.Tensor, elementwise: bool):
         clipped = r.clamp(-delta, delta)  # u
-        halfway = r.sub_(clipped, alpha=0.5)  # r - u/2, written over r
-        loss = halfway.mul_(clipped) if elementwise else _sum_of_products(clipped, halfway)
-        return loss, clipped
+        if elementwise:
+            return r.sub_(clipped, alpha=0.5).mul_(clipped), clipped
+        return _sum_of_products(clipped, r) - 0.5 * _sum_of_products(clipped, clipped), clipped
 
     return terms
 
