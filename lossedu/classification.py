@@ -48,6 +48,11 @@ def _check_class_target(input, target, ignore_index) -> bool:
             f"{shape_str(target.shape)} for `input` of shape {shape_str(input.shape)}."
             f"{_target_shape_hint(input.shape, target.shape, class_dim)}"
         )
+    if target.numel() == 0:
+        return False
+    low, high = torch.aminmax(target)
+    if low >= 0 and high < C:  # every target a class index: one pass in the usual case
+        return False
     outside = (target != ignore_index) & ((target < 0) | (target >= C))
     if outside.any():
         bad = target[outside][0].item()
@@ -121,8 +126,8 @@ class _NLLLoss(torch.autograd.Function):
     @staticmethod
     def forward(ctx, log_probs, target, weight, ignore_index, reduction):
         index, w, ignored = _class_weights(target, weight, ignore_index, log_probs.dtype)
-        picked = log_probs.gather(1, index).squeeze(1)  # x_{n, y_n}: (N, d1, ...)
-        loss = (picked * w).neg_().masked_fill_(ignored, 0)
+        picked = log_probs.gather(1, index).squeeze(1)  # x_{n, y_n}: (N, d1, ...), a copy
+        loss = picked.mul_(w).neg_().masked_fill_(ignored, 0)
         total_weight = w.sum()
         ctx.save_for_backward(index, w, total_weight)
         ctx.reduction, ctx.shape = reduction, log_probs.shape
