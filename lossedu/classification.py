@@ -51,7 +51,7 @@ def _check_class_target(input, target, ignore_index) -> bool:
     if target.numel() == 0:
         return False
     low, high = torch.aminmax(target)
-    if low >= 0 and high < C:  # every target a class index: one pass in the usual case
+    if (low >= 0) & (high < C):  # every target a class index: one pass in the usual case
         return False
     outside = (target != ignore_index) & ((target < 0) | (target >= C))
     if outside.any():
