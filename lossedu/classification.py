@@ -48,6 +48,11 @@ def _check_class_target(input, target, ignore_index) -> bool:
             f"{shape_str(target.shape)} for `input` of shape {shape_str(input.shape)}."
             f"{_target_shape_hint(input.shape, target.shape, class_dim)}"
         )
+    if target.numel() == 0:
+        return False
+    low, high = torch.aminmax(target)
+    if (low >= 0) & (high < C):  # every target a class index: one pass in the usual case
+        return False
     outside = (target != ignore_index) & ((target < 0) | (target >= C))
     if outside.any():
         bad = target[outside][0].item()
@@ -90,21 +95,111 @@ def _check_weight(weight, C: int, input: torch.Tensor) -> None:
     check_same_device(input=input, weight=weight)
 
 
-def _pick(log_probs, target, weight, ignore_index, reduction):
-    """NLL of class-index targets: ``l_n = -w_{y_n} log_probs[n, y_n]``, 0 where ignored.
+def _class_weights(target, weight, ignore_index, dtype):
+    """Each sample's class as a gather index, its weight ``w_{y_n}``, and the ignored mask.
 
-    ``log_probs``: (N, C, d1, ...); ``target``: (N, d1, ...)."""
+    Ignored targets are replaced by class 0, a valid index whose weight is then set to 0.
+    ``target``: (N, d1, ...); returns (N, 1, d1, ...), (N, d1, ...), (N, d1, ...)."""
     ignored = target == ignore_index
-    safe = target.masked_fill(ignored, 0)  # (N, d1, ...), a valid index everywhere
-    picked = log_probs.gather(1, safe.unsqueeze(1)).squeeze(1)  # (N, d1, ...)
+    index = target.masked_fill(ignored, 0).long().unsqueeze(1)  # (N, 1, d1, ...)
     if weight is None:
-        w = (~ignored).to(log_probs.dtype)
+        w = (~ignored).to(dtype)
     else:
-        w = weight.to(log_probs.dtype)[safe].masked_fill(ignored, 0)  # w_{y_n}, 0 if ignored
-    loss = (picked * w).neg().masked_fill(ignored, 0)
-    if reduction == "mean":
-        return loss.sum() / w.sum()  # the weighted mean: divide by sum_n w_{y_n}
-    return reduce(loss, reduction)
+        w = weight.to(dtype)[index.squeeze(1)].masked_fill_(ignored, 0)  # w_{y_n}, 0 if ignored
+    return index, w, ignored
+
+
+def _weighted_reduce(loss, total_weight, reduction):
+    """'mean' is the weighted mean ``sum_n l_n / sum_n w_{y_n}``; 'sum' and 'none' as usual."""
+    return loss.sum() / total_weight if reduction == "mean" else reduce(loss, reduction)
+
+
+def _sample_scale(grad_output, total_weight, reduction):
+    """d(reduced loss) / d l_n: 1 / sum_n w_{y_n} for 'mean', else the incoming gradient."""
+    return grad_output / total_weight if reduction == "mean" else grad_output
+
+
+class _NLLLoss(torch.autograd.Function):
+    """``l_n = -w_{y_n} x_{n, y_n}`` (0 where ignored), with the gradient by hand: the
+    gradient of l_n is ``-w_{y_n}`` at the target class and 0 at every other class."""
+
+    @staticmethod
+    def forward(ctx, log_probs, target, weight, ignore_index, reduction):
+        index, w, ignored = _class_weights(target, weight, ignore_index, log_probs.dtype)
+        picked = log_probs.gather(1, index).squeeze(1)  # x_{n, y_n}: (N, d1, ...), a copy
+        loss = picked.mul_(w).neg_().masked_fill_(ignored, 0)
+        total_weight = w.sum()
+        ctx.save_for_backward(index, w, total_weight)
+        ctx.reduction, ctx.shape = reduction, log_probs.shape
+        return _weighted_reduce(loss, total_weight, reduction)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_output):
+        index, w, total_weight = ctx.saved_tensors
+        at_target = -w * _sample_scale(grad_output, total_weight, ctx.reduction)  # (N, d1, ...)
+        grad = torch.zeros(ctx.shape, dtype=w.dtype, device=w.device)
+        return grad.scatter_(1, index, at_target.unsqueeze(1)), None, None, None, None
+
+
+class _CrossEntropy(torch.autograd.Function):
+    r"""Cross-entropy of logits and class indices in one step, with the gradient by hand.
+
+    Forward, along the class dim: 1. ``m = max_c z_c``; 2. ``e = exp(z - m)``;
+    3. ``L = log sum_c e_c``, so that ``log q_c = z_c - m - L``; 4. ``l_n = a_n (-log q_{y_n})
+    + eps/C sum_c w_c (-log q_c)`` with ``a_n = (1 - eps) w_{y_n}``, 0 where ignored.
+
+    Backward: with the softmax ``q = e / sum_c e_c`` and ``W = sum_c w_c``,
+    ``dl_n/dz_c = a_n (q_c - [c = y_n]) + eps/C (W q_c - w_c)``: the softmax minus the
+    (weighted, smoothed) one-hot target. Only ``e`` and its sums over the classes are saved."""
+
+    @staticmethod
+    def forward(ctx, logits, target, weight, ignore_index, reduction, label_smoothing):
+        index, w, ignored = _class_weights(target, weight, ignore_index, logits.dtype)
+        # w_c along the class dim: (C, 1, ..., 1)
+        class_weight = None if weight is None else weight.to(logits.dtype).view(
+            -1, *[1] * (logits.dim() - 2))
+        shifted = logits - logits.amax(1, keepdim=True)  # z - m: every exponent <= 0
+        target_shifted = shifted.gather(1, index).squeeze(1)  # z_y - m: (N, d1, ...)
+        if label_smoothing:  # sum_c w_c (z_c - m), taken before shifted becomes e
+            weighted_sum = (shifted if weight is None else shifted * class_weight).sum(1)
+        exp = shifted.exp_()  # e = exp(z - m)
+        sum_exp = exp.sum(1, keepdim=True)  # (N, 1, d1, ...)
+        log_sum_exp = sum_exp.log().squeeze(1)  # L: (N, d1, ...)
+        nll = target_shifted.sub_(log_sum_exp).neg_()  # -log q_{y_n} = -(z_y - m - L)
+        loss = nll.mul_(w).masked_fill_(ignored, 0)  # w_{y_n} (-log q_{y_n}), 0 if ignored
+        if label_smoothing:
+            C = logits.shape[1]
+            W = C if weight is None else class_weight.sum()
+            smooth = (log_sum_exp * W - weighted_sum).masked_fill_(ignored, 0)  # -sum w_c log q_c
+            loss = loss.mul_(1 - label_smoothing).add_(smooth, alpha=label_smoothing / C)
+        total_weight = w.sum()
+        ctx.save_for_backward(exp, sum_exp, index, w, ignored, total_weight, class_weight)
+        ctx.reduction, ctx.label_smoothing = reduction, label_smoothing
+        return _weighted_reduce(loss, total_weight, reduction)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_output):
+        exp, sum_exp, index, w, ignored, total_weight, class_weight = ctx.saved_tensors
+        eps, C = ctx.label_smoothing, exp.shape[1]
+        scale = _sample_scale(grad_output, total_weight, ctx.reduction)  # d loss / d l_n
+        at_target = (1 - eps) * w * scale  # a_n, scaled: (N, d1, ...)
+        softmax_scale = at_target
+        if eps:
+            uniform = (~ignored).to(exp.dtype).mul_(scale * (eps / C))  # eps/C, 0 if ignored
+            W = C if class_weight is None else class_weight.sum()
+            softmax_scale = at_target + uniform * W
+            uniform = uniform.unsqueeze(1)  # (N, 1, d1, ...)
+        # 1. q_c (a_n + eps/C W), with q = e / sum_c e_c; 2. minus a_n at the target class
+        grad = exp * (softmax_scale.unsqueeze(1) / sum_exp)
+        grad.scatter_add_(1, index, -at_target.unsqueeze(1))
+        if eps:  # 3. minus eps/C w_c at every class
+            if class_weight is None:
+                grad.sub_(uniform)
+            else:
+                grad.addcmul_(uniform, class_weight, value=-1)
+        return grad, None, None, None, None, None
 
 
 def _batched(input, target):
@@ -156,7 +251,7 @@ def nll_loss(
     check_same_device(input=input, target=target)
     _check_weight(weight, input.shape[0 if input.dim() == 1 else 1], input)
     batched_input, batched_target, unbatched = _batched(input, target)
-    loss = _pick(batched_input, batched_target, weight, ignore_index, reduction)
+    loss = _NLLLoss.apply(batched_input, batched_target, weight, ignore_index, reduction)
     return loss.squeeze(0) if unbatched and reduction == "none" else loss
 
 
@@ -215,31 +310,21 @@ def cross_entropy(
     class_dim = 0 if input.dim() == 1 else 1
     C = input.shape[class_dim]
     _check_weight(weight, C, input)
-    log_q = log_softmax(input, class_dim)
-    # w_c broadcast along the class dim: (C, 1, ..., 1)
-    w = None if weight is None else weight.view(C, *[1] * (input.dim() - class_dim - 1))
-
     if probability_target:
         # 1. smooth the target, 2. l_n = -sum_c w_c p_nc log q_nc, 3. 'mean' over samples
+        log_q = log_softmax(input, class_dim)
+        # w_c broadcast along the class dim: (C, 1, ..., 1)
+        w = None if weight is None else weight.view(C, *[1] * (input.dim() - class_dim - 1))
         p = target * (1 - label_smoothing) + label_smoothing / C if label_smoothing else target
         loss = -((log_q * p) if w is None else (log_q * p * w)).sum(class_dim)
         if reduction == "mean":
             return loss.sum() / (input.numel() // C)
         return reduce(loss, reduction)
 
-    log_q, batched_target, unbatched = _batched(log_q, target)
-    nll = _pick(log_q, batched_target, weight, ignore_index, reduction)
-    if label_smoothing:
-        # the uniform part: -sum_c w_c log q_c / C per sample, normalised like the NLL part
-        ignored = batched_target == ignore_index
-        smooth = -((log_q if w is None else log_q * w).sum(1)).masked_fill(ignored, 0)
-        if reduction == "mean":
-            kept = batched_target[~ignored]
-            smooth = smooth.sum() / (kept.numel() if weight is None else weight[kept].sum())
-        else:
-            smooth = reduce(smooth, reduction)
-        nll = (1 - label_smoothing) * nll + smooth * (label_smoothing / C)
-    return nll.squeeze(0) if unbatched and reduction == "none" else nll
+    batched_input, batched_target, unbatched = _batched(input, target)
+    loss = _CrossEntropy.apply(batched_input, batched_target, weight, ignore_index, reduction,
+                               label_smoothing)
+    return loss.squeeze(0) if unbatched and reduction == "none" else loss
 
 
 def _check_binary(input, target, weight):
@@ -262,9 +347,11 @@ class _BinaryCrossEntropy(torch.autograd.Function):
     def forward(ctx, p, y, w, reduction):
         log_p = p.log().clamp_(min=-100)  # log 0 = -inf would give inf or nan
         log_1mp = (-p).log1p_().clamp_(min=-100)
-        loss = -(y * log_p + (1 - y) * log_1mp)  # l_n = -[y log p + (1 - y) log(1 - p)]
+        # l_n = -[(1 - y) log(1 - p) + y log p]: lerp is (1 - y) a + y b in one pass, exactly
+        # a at y = 0 and b at y = 1
+        loss = log_1mp.lerp_(log_p, y).neg_()
         if w is not None:
-            loss = loss * w
+            loss = loss.mul_(w)
         ctx.save_for_backward(p, y, w)
         ctx.reduction = reduction
         return reduce(loss, reduction)
@@ -278,9 +365,10 @@ class _BinaryCrossEntropy(torch.autograd.Function):
         scale = grad_output if w is None else grad_output * w
         grad_p = grad_y = None
         if ctx.needs_input_grad[0]:
-            grad_p = (p - y) / (p * (1 - p)).clamp_(min=1e-12) * scale
+            variance = (1 - p).mul_(p).clamp_(min=1e-12)  # p (1 - p), kept off 0
+            grad_p = (p - y).div_(variance).mul_(scale)
         if ctx.needs_input_grad[1]:  # dl/dy = log(1 - p) - log p, unclamped as in torch
-            grad_y = ((-p).log1p() - p.log()) * scale
+            grad_y = (-p).log1p_().sub_(p.log()).mul_(scale)
         return grad_p, grad_y, None, None
 
 
@@ -308,7 +396,8 @@ def binary_cross_entropy(
     Raises:
         ValueError: ``input`` outside [0, 1] (logits passed by mistake?), shapes that differ,
             an unknown ``reduction``, tensors on different devices.
-        TypeError: non-tensor or non-floating arguments.
+        TypeError: non-tensor or non-floating arguments, a ``target`` of another dtype than
+            ``input``.
 
     Example:
         >>> import torch
@@ -318,6 +407,12 @@ def binary_cross_entropy(
     """
     check_reduction(reduction)
     _check_binary(input, target, weight)
+    if target.dtype != input.dtype:  # torch refuses the mix too
+        raise TypeError(
+            f"Expected `target` of the input's dtype {input.dtype}, got {target.dtype}: targets "
+            f"made from a NumPy array are float64 while models are float32; convert them with "
+            f"`target.to(input.dtype)`."
+        )
     if input.isnan().any():
         raise ValueError(
             f"Expected `input` probabilities in [0, 1], got nan: the model's output is already "
@@ -339,8 +434,8 @@ def binary_cross_entropy(
 
 
 def _softplus_neg(x: torch.Tensor) -> torch.Tensor:
-    """softplus(-x) = log(1 + e^{-|x|}) + max(-x, 0): no exponent is ever positive."""
-    return x.abs().neg_().exp_().log1p_().add_(x.neg().clamp_(min=0))
+    """softplus(-x) = log(1 + e^{-|x|}) - min(x, 0): no exponent is ever positive."""
+    return x.abs().neg_().exp_().log1p_().sub_(x.clamp(max=0))
 
 
 class _BinaryCrossEntropyWithLogits(torch.autograd.Function):
@@ -352,8 +447,10 @@ class _BinaryCrossEntropyWithLogits(torch.autograd.Function):
     def forward(ctx, x, y, w, pos_weight, reduction):
         softplus_neg = _softplus_neg(x)
         log_weight = None if pos_weight is None else (pos_weight - 1) * y + 1  # lw
-        loss = softplus_neg if log_weight is None else softplus_neg * log_weight
-        loss = loss.add(x).sub_(y * x)  # (1 - y) x + lw softplus(-x)
+        loss = softplus_neg if log_weight is None else softplus_neg.mul_(log_weight)
+        # (1 - y) x + lw softplus(-x): with (1 - y) x, not x - y x, y = 1 leaves softplus(-x)
+        # exact where it is tiny (x >> 0)
+        loss = loss.addcmul_(1 - y, x)
         if w is not None:
             loss = loss.mul_(w)
         ctx.save_for_backward(x, y, w, pos_weight, log_weight)
@@ -512,5 +609,5 @@ def focal_loss(
     _check_weight(weight, input.shape[class_dim], input)
     log_q, batched_target, unbatched = _batched(log_softmax(input, class_dim), target)
     focal_log_q = (1 - log_q.exp()) ** gamma * log_q  # (1 - q)^gamma log q, then picked
-    loss = _pick(focal_log_q, batched_target, weight, ignore_index, reduction)
+    loss = _NLLLoss.apply(focal_log_q, batched_target, weight, ignore_index, reduction)
     return loss.squeeze(0) if unbatched and reduction == "none" else loss

@@ -19,6 +19,7 @@ from lossedu._checks import (
     shape_str,
 )
 from lossedu._reduction import reduce
+from lossedu.classification import cross_entropy
 
 # added to each squared norm in the cosine, as torch does, so that a zero vector has cos = 0
 _COSINE_EPS = 1e-12
@@ -291,9 +292,7 @@ def info_nce(
     z = z / torch.linalg.vector_norm(z, dim=1, keepdim=True).clamp_min(1e-12)  # F.normalize
     similarity = z @ z.T / temperature  # (2N, 2N), cos / tau
     # an embedding is not its own negative: drop the diagonal from the softmax
-    self_pair = torch.eye(2 * N, dtype=torch.bool, device=z.device)
-    similarity = similarity.masked_fill(self_pair, -math.inf)
+    similarity = similarity.fill_diagonal_(-math.inf)
     positive = torch.arange(2 * N, device=z.device).add(N).remainder(2 * N)  # i+ = (i + N) % 2N
-    # l_i = logsumexp_{k != i}(s_ik) - s_{i i+}
-    loss = torch.logsumexp(similarity, 1) - similarity.gather(1, positive[:, None])[:, 0]
-    return reduce(loss, reduction)
+    # l_i = logsumexp_{k != i}(s_ik) - s_{i i+}: a cross-entropy with the positive as the class
+    return cross_entropy(similarity, positive, reduction=reduction)

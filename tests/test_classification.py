@@ -99,6 +99,9 @@ def test_extreme_logits_stay_exact(dtype):
     t = torch.tensor([1, 1, 0])
     for reduction in REDUCTIONS:
         assert_same(cross_entropy, F.cross_entropy, (x, t), dtype, reduction=reduction)
+    # a certain right answer: the loss is -0.0 in torch, and the book prints it
+    ours, theirs = cross_entropy(x, t, reduction="none"), F.cross_entropy(x, t, reduction="none")
+    assert torch.equal(ours.signbit(), theirs.signbit())
 
 
 def test_gradcheck_cross_entropy_and_focal():
@@ -107,6 +110,28 @@ def test_gradcheck_cross_entropy_and_focal():
     assert torch.autograd.gradcheck(
         lambda a: cross_entropy(a, t, weight=w, label_smoothing=0.1), (x,))
     assert torch.autograd.gradcheck(lambda a: focal_loss(a, t, gamma=2.0, weight=w), (x,))
+
+
+@pytest.mark.parametrize("shape, target_shape", SHAPES)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted, smoothing", [(False, 0.0), (True, 0.0), (False, 0.2),
+                                                 (True, 0.2)])
+def test_gradcheck_hand_written_backwards(shape, target_shape, reduction, weighted, smoothing):
+    """The hand-written gradients of cross-entropy and NLL against finite differences."""
+    x, t = class_case(shape, target_shape, torch.float64, ignore=True)
+    w = torch.rand(5, dtype=torch.float64) + 0.5 if weighted else None
+    assert torch.autograd.gradcheck(lambda a: cross_entropy(
+        a, t, weight=w, reduction=reduction, label_smoothing=smoothing), (x,))
+    if not smoothing:
+        assert torch.autograd.gradcheck(
+            lambda a: nll_loss(a.log_softmax(1 if a.dim() > 1 else 0), t, weight=w,
+                               reduction=reduction), (x,))
+
+
+def test_byte_class_indices_like_torch():
+    x, t = class_case((4, 5), (4,), torch.float64)
+    for ours_fn, theirs_fn in ((cross_entropy, F.cross_entropy), (nll_loss, F.nll_loss)):
+        assert_same(ours_fn, theirs_fn, (x, t.to(torch.uint8)), torch.float64)
 
 
 @settings(max_examples=25, deadline=None)
@@ -166,6 +191,19 @@ def test_binary_cross_entropy_with_logits(dtype, shape, reduction, weighted, pos
     pw = torch.linspace(1, 4, shape[-1], dtype=dtype) if pos_weighted else None
     assert_same(binary_cross_entropy_with_logits, F.binary_cross_entropy_with_logits, (x, y),
                 dtype, weight=w, pos_weight=pw, reduction=reduction)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("pos_weighted", [False, True])
+def test_bce_with_logits_keeps_tiny_losses_of_confident_right_answers(dtype, pos_weighted):
+    # y = 1 and x >> 0: the loss is softplus(-x) ~ e^{-x}, far below any absolute tolerance
+    x = torch.tensor([12.0, 20.0, 30.0, 60.0], dtype=dtype)
+    y = torch.ones(4, dtype=dtype)
+    pw = torch.tensor([1.0, 2.0, 0.5, 3.0], dtype=dtype) if pos_weighted else None
+    ours = binary_cross_entropy_with_logits(x, y, reduction="none", pos_weight=pw)
+    theirs = F.binary_cross_entropy_with_logits(x, y, reduction="none", pos_weight=pw)
+    assert (theirs > 0).all()
+    torch.testing.assert_close(ours, theirs, rtol=TOLERANCE[dtype]["rtol"], atol=0)
 
 
 def test_gradcheck_binary():
@@ -262,6 +300,15 @@ def test_bce_on_logits_suggests_the_logits_form():
 def test_bce_shapes_must_match():
     with pytest.raises(ValueError, match=r"input's shape \(3,\), got \(3, 1\)"):
         binary_cross_entropy_with_logits(torch.zeros(3), torch.zeros(3, 1))
+
+
+def test_bce_target_of_another_dtype():
+    p, y = torch.full((3,), 0.5), torch.ones(3, dtype=torch.float64)
+    with pytest.raises(RuntimeError):
+        F.binary_cross_entropy(p, y)
+    with pytest.raises(TypeError, match=r"`target` of the input's dtype torch.float32, got "
+                                        r"torch.float64.*target.to\(input.dtype\)"):
+        binary_cross_entropy(p, y)
 
 
 def test_unknown_reduction_and_bad_options():
