@@ -8,6 +8,7 @@ equal to ``ignore_index`` count nowhere, neither in the sum nor in the denominat
 
 import torch
 
+from lossedu._autocast import float32_under_autocast
 from lossedu._checks import (
     PITFALLS,
     check_floating,
@@ -209,6 +210,7 @@ def _batched(input, target):
     return input, target, False
 
 
+@float32_under_autocast
 def nll_loss(
     input: torch.Tensor,
     target: torch.Tensor,
@@ -255,6 +257,7 @@ def nll_loss(
     return loss.squeeze(0) if unbatched and reduction == "none" else loss
 
 
+@float32_under_autocast
 def cross_entropy(
     input: torch.Tensor,
     target: torch.Tensor,
@@ -372,6 +375,7 @@ class _BinaryCrossEntropy(torch.autograd.Function):
         return grad_p, grad_y, None, None
 
 
+@float32_under_autocast
 def binary_cross_entropy(
     input: torch.Tensor,
     target: torch.Tensor,
@@ -476,6 +480,7 @@ class _BinaryCrossEntropyWithLogits(torch.autograd.Function):
         return grad_x, grad_y, None, None, None
 
 
+@float32_under_autocast
 def binary_cross_entropy_with_logits(
     input: torch.Tensor,
     target: torch.Tensor,

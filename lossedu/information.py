@@ -3,6 +3,7 @@ distributions, and a stable softmax / log-softmax. Natural logarithms: the unit 
 
 import torch
 
+from lossedu._autocast import float32_under_autocast
 from lossedu._checks import check_floating, check_reduction, check_same_device, check_tensor
 from lossedu._reduction import REDUCTIONS, reduce
 
@@ -111,6 +112,7 @@ def distribution_cross_entropy(p: torch.Tensor, q: torch.Tensor, dim: int = -1) 
     return -torch.special.xlogy(p, q).sum(dim)
 
 
+@float32_under_autocast
 def kl_div(
     input: torch.Tensor,
     target: torch.Tensor,

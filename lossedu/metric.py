@@ -11,6 +11,7 @@ import math
 
 import torch
 
+from lossedu._autocast import float32_under_autocast
 from lossedu._checks import (
     check_floating,
     check_reduction,
@@ -63,6 +64,7 @@ def _check_signs(target: torch.Tensor, shape: tuple, what: str) -> None:
         )
 
 
+@float32_under_autocast
 def triplet_margin_loss(
     anchor: torch.Tensor,
     positive: torch.Tensor,
@@ -129,6 +131,7 @@ def triplet_margin_loss(
     return reduce(loss, reduction)
 
 
+@float32_under_autocast
 def cosine_embedding_loss(
     input1: torch.Tensor,
     input2: torch.Tensor,
@@ -186,6 +189,7 @@ def cosine_embedding_loss(
     return reduce(loss, reduction)
 
 
+@float32_under_autocast
 def margin_ranking_loss(
     input1: torch.Tensor,
     input2: torch.Tensor,

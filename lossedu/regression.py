@@ -7,6 +7,7 @@ of elements) are taken straight from the residual's terms, never materialising `
 
 import torch
 
+from lossedu._autocast import float32_under_autocast
 from lossedu._checks import (
     check_floating,
     check_reduction,
@@ -88,6 +89,7 @@ def _huber_terms(delta: float):
     return terms
 
 
+@float32_under_autocast
 def mse_loss(
     input: torch.Tensor, target: torch.Tensor, reduction: str = "mean"
 ) -> torch.Tensor:
@@ -127,6 +129,7 @@ def mse_loss(
     return _ResidualLoss.apply(input, target, reduction, _squared, 2)
 
 
+@float32_under_autocast
 def l1_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
     r"""Mean absolute error (L1 loss) between ``input`` and ``target``.
 
@@ -164,6 +167,7 @@ def _check_threshold(name: str, value: float, allow_zero: bool) -> None:
                          f"where the loss turns from quadratic to linear.")
 
 
+@float32_under_autocast
 def smooth_l1_loss(
     input: torch.Tensor, target: torch.Tensor, reduction: str = "mean", beta: float = 1.0
 ) -> torch.Tensor:
@@ -204,6 +208,7 @@ def smooth_l1_loss(
     return huber / beta if beta != 1 else huber  # SmoothL1_beta = Huber_beta / beta
 
 
+@float32_under_autocast
 def huber_loss(
     input: torch.Tensor, target: torch.Tensor, reduction: str = "mean", delta: float = 1.0
 ) -> torch.Tensor:

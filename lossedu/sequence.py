@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import torch
 
+from lossedu._autocast import float32_under_autocast
 from lossedu._checks import check_floating, check_reduction, check_same_device, check_tensor
 from lossedu._reduction import reduce
 
@@ -365,6 +366,7 @@ def _check_inputs(log_probs, targets, input_lengths, target_lengths, blank, redu
     return log_probs, padded, input_lengths, target_lengths
 
 
+@float32_under_autocast
 def ctc_loss(
     log_probs: torch.Tensor,
     targets: torch.Tensor,
