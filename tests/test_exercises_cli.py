@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from lossedu.exercises.batch import Limits, run_submission
@@ -93,6 +94,24 @@ def test_a_submission_that_never_ends_is_killed_at_the_time_limit():
     assert time.monotonic() - start < 10
     assert result.status == "timeout" and not result.reports
     assert result.problems == [("超过 3 秒仍未评完，已终止。", "Not graded within 3 s; stopped.")]
+
+
+@pytest.mark.slow
+def test_an_answer_handed_to_check_is_found_whatever_its_name():
+    result = run_submission(SUBMISSIONS / "any_name.py", ["mse_loss", "l1_loss"])
+    assert result.status == "ok" and result.problems == []
+    assert result.found == {"mse_loss": "squared_error"}  # not lossedu's l1_loss
+    assert result.reports["mse_loss"].passed
+
+
+@pytest.mark.slow
+def test_in_a_notebook_too_an_answer_handed_to_check_is_found(tmp_path):
+    source = (SUBMISSIONS / "any_name.py").read_text()
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    nbformat.write(notebook, tmp_path / "any_name.ipynb")
+    result = run_submission(tmp_path / "any_name.ipynb", ["mse_loss", "l1_loss"])
+    assert result.status == "ok" and result.problems == []
+    assert result.found == {"mse_loss": "squared_error"}
 
 
 def test_answers_are_found_by_their_names_and_must_be_the_submissions_own():
