@@ -35,6 +35,23 @@ def check_floating(name: str, value: torch.Tensor) -> torch.Tensor:
     return value
 
 
+def check_probabilities(name: str, value: torch.Tensor, fix: str) -> None:
+    """Raise ValueError unless every entry of ``value`` is a probability in [0, 1]; ``fix`` says
+    what to do when they look like logits."""
+    if value.isnan().any():
+        raise ValueError(
+            f"Expected `{name}` probabilities in [0, 1], got nan: the model's output already holds "
+            f"nan, from nan in its inputs or a diverging run (too large a learning rate); "
+            f"{PITFALLS}."
+        )
+    outside = (value < 0) | (value > 1)
+    if outside.any():
+        bad = value[outside][0].item()
+        raise ValueError(
+            f"Expected `{name}` probabilities in [0, 1], got {bad}: these look like logits. {fix}"
+        )
+
+
 def check_reduction(reduction: object, allowed: Sequence[str] = REDUCTIONS) -> str:
     """Raise ValueError unless ``reduction`` is one of ``allowed``."""
     if reduction not in allowed:

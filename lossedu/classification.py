@@ -10,8 +10,8 @@ import torch
 
 from lossedu._autocast import float32_under_autocast
 from lossedu._checks import (
-    PITFALLS,
     check_floating,
+    check_probabilities,
     check_reduction,
     check_same_device,
     check_tensor,
@@ -417,20 +417,9 @@ def binary_cross_entropy(
             f"made from a NumPy array are float64 while models are float32; convert them with "
             f"`target.to(input.dtype)`."
         )
-    if input.isnan().any():
-        raise ValueError(
-            f"Expected `input` probabilities in [0, 1], got nan: the model's output is already "
-            f"nan, from nan in its inputs or a diverging run (too large a learning rate); "
-            f"{PITFALLS}."
-        )
-    outside = (input < 0) | (input > 1)
-    if outside.any():
-        bad = input[outside][0].item()
-        raise ValueError(
-            f"Expected `input` probabilities in [0, 1], got {bad}: these look like logits. "
-            f"Apply torch.sigmoid first, or better, use binary_cross_entropy_with_logits, "
-            f"which takes logits and stays exact for large values."
-        )
+    check_probabilities("input", input, "Apply torch.sigmoid first, or better, use "
+                        "binary_cross_entropy_with_logits, which takes logits and stays exact "
+                        "for large values.")
     if weight is not None:
         check_floating("weight", weight)
         weight = weight.expand_as(input)

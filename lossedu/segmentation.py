@@ -24,6 +24,7 @@ import torch
 
 from lossedu._checks import (
     check_floating,
+    check_probabilities,
     check_reduction,
     check_same_device,
     check_tensor,
@@ -33,20 +34,6 @@ from lossedu._reduction import reduce
 from lossedu.classification import binary_cross_entropy, binary_cross_entropy_with_logits
 
 ACTIVATIONS = (None, "sigmoid", "softmax")
-
-
-def _check_probabilities(input: torch.Tensor) -> None:
-    if input.isnan().any():
-        raise ValueError("Expected `input` probabilities in [0, 1], got nan: the model's output "
-                         "already holds nan (a diverged step, or log of 0 upstream).")
-    outside = (input < 0) | (input > 1)
-    if outside.any():
-        bad = input[outside][0].item()
-        raise ValueError(
-            f"Expected `input` probabilities in [0, 1], got {bad}: these look like logits. "
-            f"Pass activation='sigmoid' (one mask per channel) or activation='softmax' "
-            f"(classes along dim 1)."
-        )
 
 
 def _check_binary_target(target: torch.Tensor) -> None:
@@ -101,7 +88,8 @@ def _probabilities_and_mask(input, target, activation, include_background):
                              f"activation='sigmoid'.")
         probs = input.softmax(1)
     else:
-        _check_probabilities(input)
+        check_probabilities("input", input, "Pass activation='sigmoid' (one mask per "
+                            "channel) or activation='softmax' (classes along dim 1).")
         probs = input
     if not include_background:
         if input.dim() < 2 or input.shape[1] < 2:

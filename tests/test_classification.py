@@ -288,7 +288,8 @@ def test_class_index_out_of_range():
 
 
 def test_bce_on_nan_says_the_output_is_already_nan():
-    with pytest.raises(ValueError, match=r"got nan: the model's output is already nan.*pitfalls"):
+    with pytest.raises(ValueError,
+                       match=r"got nan: the model's output already holds nan.*pitfalls"):
         binary_cross_entropy(torch.tensor([0.2, float("nan")]), torch.tensor([0.0, 1.0]))
 
 
