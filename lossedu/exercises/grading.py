@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import torch
 
+from lossedu._checks import shape_str
 from lossedu.exercises import sandbox
 from lossedu.exercises.catalog import EXERCISES
 from lossedu.exercises.report import CaseResult, Report, show
@@ -195,7 +196,7 @@ def _value_failure(exercise, case, expected: torch.Tensor, raw: dict) -> CaseRes
     if raw["value"] is not None:
         got = torch.tensor(raw["value"], dtype=torch.float64).reshape(shape)
     if shape != tuple(expected.shape):
-        details = [say(DETAIL, "shape", expected=_shape(expected.shape), got=_shape(shape))]
+        details = [say(DETAIL, "shape", expected=shape_str(expected.shape), got=shape_str(shape))]
         hint = _recognise(exercise, case, got) if got is not None else None
         return _result("shape", details=details, hint=hint or _shape_hint(expected, shape))
     if got is None:
@@ -289,14 +290,10 @@ def _shape_hint(expected: torch.Tensor, shape: tuple) -> tuple[str, str] | None:
     if expected.dim() == 0:
         return HINT["scalar"]
     if not shape:
-        return say(HINT, "unreduced", expected=_shape(expected.shape))
+        return say(HINT, "unreduced", expected=shape_str(expected.shape))
     if expected.numel() == torch.Size(shape).numel():
         return HINT["size_one"]
     return None
-
-
-def _shape(shape) -> str:
-    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def _dtype(name: str) -> str:
