@@ -1,7 +1,9 @@
 """Input validation shared by every loss: each message names the argument, echoes what came
 in, says what was expected and the usual cause."""
 
-from collections.abc import Sequence
+import functools
+import inspect
+from collections.abc import Callable, Sequence
 
 import torch
 
@@ -52,8 +54,50 @@ def check_probabilities(name: str, value: torch.Tensor, fix: str) -> None:
         )
 
 
+def check_positive(name: str, value: float, why: str = "", allow_zero: bool = False) -> float:
+    """Raise ValueError unless ``value`` > 0 (>= 0 with ``allow_zero``); ``why`` says what the
+    value does. nan fails both."""
+    if not (value >= 0 if allow_zero else value > 0):
+        bound = ">= 0" if allow_zero else "> 0"
+        reason = f": {why}." if why else "."
+        raise ValueError(f"Expected `{name}` {bound}, got {value!r}{reason}")
+    return value
+
+
+def check_not_legacy(name: str, value: object) -> None:
+    """Raise TypeError when an argument holds what an old positional call meant for torch's
+    deprecated ``size_average`` / ``reduce`` (None or a bool), which lossedu leaves out."""
+    if value is None or isinstance(value, bool):
+        raise TypeError(
+            f"Expected `{name}` of its own kind, got {value!r}: this looks like an old positional "
+            f"call passing torch's deprecated `size_average` / `reduce`, which lossedu leaves "
+            f"out; pass `reduction='mean'`, `'sum'` or `'none'` by keyword."
+        )
+
+
+def no_legacy_positions(loss: Callable) -> Callable:
+    """Decorate a loss whose torch twin still takes ``size_average`` / ``reduce`` by position:
+    a call with more positional arguments than lossedu's signature has fails saying why."""
+    parameters = inspect.signature(loss).parameters.values()
+    most = sum(p.kind == p.POSITIONAL_OR_KEYWORD for p in parameters)
+
+    @functools.wraps(loss)
+    def wrapper(*args, **kwargs):
+        if len(args) > most:
+            raise TypeError(
+                f"`{loss.__name__}` takes at most {most} positional arguments, got {len(args)}: "
+                f"an old positional call passing torch's deprecated `size_average` / `reduce`, "
+                f"which lossedu leaves out? Pass the options after `target` by keyword."
+            )
+        return loss(*args, **kwargs)
+
+    return wrapper
+
+
 def check_reduction(reduction: object, allowed: Sequence[str] = REDUCTIONS) -> str:
-    """Raise ValueError unless ``reduction`` is one of ``allowed``."""
+    """Raise ValueError unless ``reduction`` is one of ``allowed`` (TypeError for None or a
+    bool, torch's deprecated ``size_average`` / ``reduce`` landing on it)."""
+    check_not_legacy("reduction", reduction)
     if reduction not in allowed:
         choices = ", ".join(repr(r) for r in allowed)
         raise ValueError(f"Expected `reduction` to be one of {choices}, got {reduction!r}.")
@@ -91,3 +135,113 @@ def check_same_shape(input: torch.Tensor, target: torch.Tensor) -> None:
         f"on the model's output: use `input.squeeze(-1)` or `target.unsqueeze(-1)` "
         f"({PITFALLS})."
     )
+
+
+def check_pair(input, target, reduction, weight=None) -> None:
+    """The checks of an elementwise loss (regression): tensors, reduction, one device, one
+    shape, and a ``weight`` of the input's shape if given."""
+    check_floating("input", check_tensor("input", input))
+    check_tensor("target", target)
+    check_reduction(reduction)
+    if weight is not None:
+        check_floating("weight", check_tensor("weight", weight))
+    check_same_device(input=input, target=target, weight=weight)
+    check_same_shape(input, target)
+    if weight is not None and weight.shape != input.shape:
+        raise ValueError(
+            f"Expected `weight` of the input's shape {shape_str(input.shape)}, got "
+            f"{shape_str(weight.shape)}: one weight per element, as torch requires."
+        )
+
+
+def check_binary(input, target, reduction, weight=None) -> None:
+    """The checks of a binary loss: float tensors of one shape, reduction, one device."""
+    check_reduction(reduction)
+    check_floating("input", check_tensor("input", input))
+    check_floating("target", check_tensor("target", target))
+    if target.shape != input.shape:
+        raise ValueError(
+            f"Expected `target` of the input's shape {shape_str(input.shape)}, got "
+            f"{shape_str(target.shape)}: binary losses compare element by element."
+        )
+    if weight is not None:
+        check_floating("weight", check_tensor("weight", weight))
+    check_same_device(input=input, target=target, weight=weight)
+
+
+def check_class_target(input, target, weight, ignore_index, reduction) -> bool:
+    """Validate a cross-entropy / NLL call; True for probability targets."""
+    check_reduction(reduction)
+    check_not_legacy("ignore_index", ignore_index)
+    check_floating("input", check_tensor("input", input))
+    check_tensor("target", target)
+    if input.dim() == 0:
+        raise ValueError("Expected `input` of shape (C), (N, C) or (N, C, d1, ...), got a scalar.")
+    class_dim = 0 if input.dim() == 1 else 1
+    index_shape = input.shape[:class_dim] + input.shape[class_dim + 1 :]
+    C = input.shape[class_dim]
+    _check_class_weight(weight, C)
+    check_same_device(input=input, target=target, weight=weight)
+    if target.is_floating_point():
+        if target.shape == input.shape:
+            return True
+        raise ValueError(
+            f"Expected `target` of class indices with shape {shape_str(index_shape)} as integers, "
+            f"or probabilities of the input's shape {shape_str(input.shape)} as floats, got float "
+            f"shape {shape_str(target.shape)}: for class indices pass `target.long()`."
+        )
+    if target.dtype not in (torch.int64, torch.uint8):
+        raise TypeError(
+            f"Expected `target` of class indices as torch.int64 (long), got {target.dtype}: "
+            f"convert it with `target.long()`."
+        )
+    if target.shape != index_shape:
+        raise ValueError(
+            f"Expected `target` of class indices with shape {shape_str(index_shape)}, got "
+            f"{shape_str(target.shape)} for `input` of shape {shape_str(input.shape)}."
+            f"{_target_shape_hint(input.shape, target.shape, class_dim)}"
+        )
+    if target.numel() == 0:
+        return False
+    low, high = torch.aminmax(target)
+    if (low >= 0) & (high < C):  # every target a class index: one pass in the usual case
+        return False
+    outside = (target != ignore_index) & ((target < 0) | (target >= C))
+    if outside.any():
+        bad = target[outside][0].item()
+        cause = (
+            f"A negative label is usually padding: pass `ignore_index={bad}` to leave it out."
+            if bad < 0
+            else "Labels counted from 1 (use `target - 1`), or a wrong number of output units, "
+            "are the usual causes."
+        )
+        raise ValueError(
+            f"Expected class indices in [0, {C - 1}] (or ignore_index={ignore_index}), got {bad}: "
+            f"the input has C = {C} classes. {cause}"
+        )
+    return False
+
+
+def _target_shape_hint(input_shape, target_shape, class_dim: int) -> str:
+    """What a class-index target of the wrong shape usually means."""
+    if target_shape == input_shape:
+        return (" It has the input's shape: one-hot targets passed as indices? Pass "
+                "`target.argmax(dim=1)`, or the one-hot rows as floats (probability targets).")
+    if len(target_shape) == len(input_shape) and target_shape[class_dim] == 1:
+        return (f" It keeps a class dimension of size 1: pass `target.squeeze({class_dim})`, "
+                f"one index per sample (or pixel).")
+    if class_dim == 1 and target_shape == input_shape[:-1]:
+        return (" The classes are on the last dimension: torch expects them on dimension 1, "
+                "so pass `input.movedim(-1, 1)`, shape (N, C, d1, ...).")
+    return ""
+
+
+def _check_class_weight(weight, C: int) -> None:
+    if weight is None:
+        return
+    check_floating("weight", check_tensor("weight", weight))
+    if weight.shape != (C,):
+        raise ValueError(
+            f"Expected `weight` with one entry per class, shape ({C},), got "
+            f"{shape_str(weight.shape)}."
+        )

@@ -5,14 +5,17 @@ import torch
 REDUCTIONS = ("none", "mean", "sum")
 
 
-def reduce(loss: torch.Tensor, reduction: str) -> torch.Tensor:
-    """Apply a validated ``reduction`` to an unreduced loss ``l``.
+def reduce(loss: torch.Tensor, reduction: str, weight: torch.Tensor | None = None) -> torch.Tensor:
+    r"""Apply a validated ``reduction`` to an unreduced loss ``l``.
 
-    'none' returns ``l`` as it is, 'sum' returns ``sum_n l_n``, 'mean' returns ``sum_n l_n / N``
-    where N is the number of elements.
+    'none' returns ``l`` as it is, 'sum' returns :math:`\sum_n l_n`. 'mean' returns
+    :math:`\sum_n l_n / N` (N elements), or with ``weight`` the weighted mean
+    :math:`\sum_n l_n / \sum_n w_n`, where ``l`` already carries the weights ``w``
+    (class-weighted cross-entropy and NLL pass each target's weight ``w_{y_n}``, 0 where
+    ignored; weighted MSE passes its element weights).
     """
     if reduction == "mean":
-        return loss.mean()
+        return loss.mean() if weight is None else loss.sum() / weight.sum()
     if reduction == "sum":
         return loss.sum()
     return loss

@@ -1,4 +1,5 @@
-"""lossedu.regression against torch.nn.functional: values, gradients, errors."""
+"""lossedu.regression and lossedu.fast.regression against torch.nn.functional: values,
+gradients, errors."""
 
 import pytest
 import torch
@@ -6,6 +7,8 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import lossedu
+import lossedu.fast
 from lossedu import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 
 REDUCTIONS = ["none", "mean", "sum"]
@@ -20,14 +23,20 @@ def pair(shape, dtype, seed=0):
     return x, y
 
 
-# (lossedu, torch, keyword options): every loss with each of its thresholds.
+# (lossedu or lossedu.fast, torch, keyword options): every loss with each of its thresholds.
 LOSSES = [
-    (mse_loss, F.mse_loss, {}),
-    (l1_loss, F.l1_loss, {}),
-    *((smooth_l1_loss, F.smooth_l1_loss, {"beta": b}) for b in (1.0, 0.3, 2.5, 0.0)),
-    *((huber_loss, F.huber_loss, {"delta": d}) for d in (1.0, 0.3, 2.5)),
+    (getattr(module, name), getattr(F, name), options)
+    for module in (lossedu, lossedu.fast)
+    for name, options in [
+        ("mse_loss", {}),
+        ("l1_loss", {}),
+        *(("smooth_l1_loss", {"beta": b}) for b in (1.0, 0.3, 2.5, 0.0)),
+        *(("huber_loss", {"delta": d}) for d in (1.0, 0.3, 2.5)),
+    ]
 ]
-LOSS_IDS = [f"{ours.__name__}{options or ''}" for ours, _, options in LOSSES]
+LOSS_IDS = [f"{ours.__module__}.{ours.__name__}{options or ''}" for ours, _, options in LOSSES]
+WEIGHTED = [(getattr(module, name), getattr(F, name))
+            for module in (lossedu, lossedu.fast) for name in ("mse_loss", "l1_loss", "huber_loss")]
 
 
 def value_and_grads(fn, x, y, reduction, **options):
@@ -51,6 +60,43 @@ def test_matches_torch(loss, dtype, shape, reduction):
     torch.testing.assert_close(ours, theirs, **TOLERANCE[dtype])
     for a, b in zip(our_grads, their_grads, strict=True):
         torch.testing.assert_close(a, b, **TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("loss", WEIGHTED, ids=lambda p: f"{p[0].__module__}.{p[0].__name__}")
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_weight_as_torch(loss, dtype, reduction):
+    """torch 2.13's ``weight=``: mse and l1 'mean' divide by sum w, huber's by N."""
+    ours_fn, theirs_fn = loss
+    x, y = pair((4, 3), dtype)
+    w = torch.rand(4, 3, generator=torch.Generator().manual_seed(1), dtype=dtype)
+    w.requires_grad_()
+    ours, our_grads = value_and_grads(lambda a, b, **k: ours_fn(a, b, weight=w, **k), x, y,
+                                      reduction)
+    theirs, their_grads = value_and_grads(lambda a, b, **k: theirs_fn(a, b, weight=w, **k), x, y,
+                                          reduction)
+    torch.testing.assert_close(ours, theirs, **TOLERANCE[dtype])
+    for a, b in zip(our_grads, their_grads, strict=True):
+        torch.testing.assert_close(a, b, **TOLERANCE[dtype])
+    if dtype == torch.float64:
+        assert torch.autograd.gradcheck(lambda a, b, v: ours_fn(a, b, reduction, weight=v),
+                                        (x, y, w))
+
+
+@pytest.mark.parametrize("fn", [mse_loss, lossedu.fast.huber_loss])
+def test_weight_of_another_shape_is_rejected(fn):
+    with pytest.raises(ValueError, match=r"`weight` of the input's shape \(4,\), got \(1,\)"):
+        fn(torch.zeros(4), torch.zeros(4), weight=torch.ones(1))
+
+
+@pytest.mark.parametrize("module", [lossedu, lossedu.fast])
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss"])
+def test_old_positional_size_average_fails_saying_so(module, name):
+    x, y = pair((3,), torch.float32)
+    with pytest.raises(TypeError, match=r"deprecated `size_average` / `reduce`"):
+        getattr(module, name)(x, y, None)
+    with pytest.raises(TypeError, match=r"at most \d positional arguments, got 5.*size_average"):
+        getattr(module, name)(x, y, None, None, "sum")
 
 
 def test_mse_gradient_only_for_inputs_that_need_it():
@@ -137,6 +183,8 @@ def test_thresholds_are_checked():
         smooth_l1_loss(x, y, beta=-1.0)
     with pytest.raises(ValueError, match=r"`delta` > 0, got 0.0"):
         huber_loss(x, y, delta=0.0)
+    with pytest.raises(ValueError, match=r"`delta` > 0, got nan"):
+        lossedu.fast.huber_loss(x, y, delta=float("nan"))
 
 
 def test_tensors_on_different_devices_are_rejected():
