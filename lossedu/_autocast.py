@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-_LOW_PRECISION = (torch.float16, torch.bfloat16)
+LOW_PRECISION = (torch.float16, torch.bfloat16)
 
 
 def _autocast_device(tensors: list[torch.Tensor]) -> str | None:
@@ -31,7 +31,7 @@ def float32_under_autocast(loss: Callable) -> Callable:
             return loss(*args, **kwargs)
 
         def to_float32(v):
-            return v.float() if isinstance(v, torch.Tensor) and v.dtype in _LOW_PRECISION else v
+            return v.float() if isinstance(v, torch.Tensor) and v.dtype in LOW_PRECISION else v
 
         with torch.autocast(device, enabled=False):
             return loss(*map(to_float32, args), **{k: to_float32(v) for k, v in kwargs.items()})

@@ -3,19 +3,38 @@ distributions, and a stable softmax / log-softmax. Natural logarithms: the unit 
 
 import torch
 
-from lossedu._autocast import float32_under_autocast
-from lossedu._checks import check_floating, check_reduction, check_same_device, check_tensor
+from lossedu._autocast import LOW_PRECISION, float32_under_autocast
+from lossedu._checks import (
+    check_floating,
+    check_reduction,
+    check_same_device,
+    check_tensor,
+    no_legacy_positions,
+)
 from lossedu._reduction import REDUCTIONS, reduce
 
 
-def softmax(input: torch.Tensor, dim: int) -> torch.Tensor:
+def _logits(input: torch.Tensor, dtype: torch.dtype | None) -> tuple[torch.Tensor, torch.dtype]:
+    """The checked logits, cast to ``dtype`` if given, in the precision to compute in (float16
+    and bfloat16 in float32, as torch does), and the dtype to return."""
+    check_tensor("input", input)
+    z = check_floating("input", input if dtype is None else input.to(dtype))
+    return (z.float() if z.dtype in LOW_PRECISION else z), z.dtype
+
+
+def softmax(input: torch.Tensor, dim: int, *, dtype: torch.dtype | None = None) -> torch.Tensor:
     r"""Softmax along ``dim``, stable for any logits.
 
     .. math::
         \operatorname{softmax}(z)_i = \frac{e^{z_i - m}}{\sum_j e^{z_j - m}}, \qquad m = \max_j z_j
 
-    Subtracting the maximum changes nothing mathematically and keeps every exponent <= 0, so
-    nothing overflows.
+    Args:
+        input: logits z, any shape.
+        dim: the dimension the probabilities sum to 1 along.
+        dtype: cast ``input`` to this dtype first, as torch's ``dtype=``. Default: None.
+
+    Raises:
+        TypeError: a non-tensor or non-floating ``input``.
 
     Example:
         >>> import torch
@@ -25,17 +44,28 @@ def softmax(input: torch.Tensor, dim: int) -> torch.Tensor:
         >>> softmax(torch.tensor([1000.0, 1000.0]), dim=0)
         tensor([0.5000, 0.5000])
     """
-    check_floating("input", check_tensor("input", input))
-    shifted = input - input.amax(dim, keepdim=True).detach()  # z - m: every exponent <= 0
-    exp = shifted.exp()
-    return exp / exp.sum(dim, keepdim=True)
+    z, out_dtype = _logits(input, dtype)
+    if z.numel() == 0:  # an empty dimension has no maximum: nothing to normalise, as torch
+        return z.to(out_dtype, copy=True)
+    # z - m changes nothing mathematically and keeps every exponent <= 0: nothing overflows
+    exp = (z - z.amax(dim, keepdim=True).detach()).exp()
+    return (exp / exp.sum(dim, keepdim=True)).to(out_dtype)
 
 
-def log_softmax(input: torch.Tensor, dim: int) -> torch.Tensor:
+def log_softmax(input: torch.Tensor, dim: int, *, dtype: torch.dtype | None = None) -> torch.Tensor:
     r"""Log-softmax along ``dim`` in the log-sum-exp form.
 
     .. math::
-        \log \operatorname{softmax}(z)_i = (z_i - m) - \log \sum_j e^{z_j - m}
+        \log \operatorname{softmax}(z)_i = (z_i - m) - \log \sum_j e^{z_j - m},
+        \qquad m = \max_j z_j
+
+    Args:
+        input: logits z, any shape.
+        dim: the dimension to normalise along.
+        dtype: cast ``input`` to this dtype first, as torch's ``dtype=``. Default: None.
+
+    Raises:
+        TypeError: a non-tensor or non-floating ``input``.
 
     Example:
         >>> import torch
@@ -43,27 +73,12 @@ def log_softmax(input: torch.Tensor, dim: int) -> torch.Tensor:
         >>> log_softmax(torch.tensor([1e4, 0.0]), dim=0)
         tensor([     0., -10000.])
     """
-    check_floating("input", check_tensor("input", input))
-    return _LogSoftmax.apply(input, dim)
-
-
-class _LogSoftmax(torch.autograd.Function):
-    """log-softmax in place, and its gradient by hand: with s = softmax(z) = exp(out),
-    ``dL/dz = g - s * sum(g)`` along ``dim``; only the output is saved."""
-
-    @staticmethod
-    def forward(ctx, z, dim):
-        out = z - z.amax(dim, keepdim=True)  # z - m
-        out.sub_(out.exp().sum(dim, keepdim=True).log_())  # - log sum exp(z - m)
-        ctx.save_for_backward(out)
-        ctx.dim = dim
-        return out
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, grad_output):
-        (out,) = ctx.saved_tensors
-        return grad_output - out.exp().mul_(grad_output.sum(ctx.dim, keepdim=True)), None
+    z, out_dtype = _logits(input, dtype)
+    if z.numel() == 0:  # an empty dimension has no maximum: nothing to normalise, as torch
+        return z.to(out_dtype, copy=True)
+    shifted = z - z.amax(dim, keepdim=True).detach()  # z - m: every exponent <= 0
+    log_probs = shifted - shifted.exp().sum(dim, keepdim=True).log()  # (z - m) - log sum e^(z-m)
+    return log_probs.to(out_dtype)
 
 
 def self_information(p: torch.Tensor) -> torch.Tensor:
@@ -113,6 +128,7 @@ def distribution_cross_entropy(p: torch.Tensor, q: torch.Tensor, dim: int = -1) 
 
 
 @float32_under_autocast
+@no_legacy_positions
 def kl_div(
     input: torch.Tensor,
     target: torch.Tensor,

@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import lossedu.fast
 from lossedu import (
     distribution_cross_entropy,
     entropy,
@@ -25,16 +26,65 @@ def grads(out, leaves):
     return torch.autograd.grad((out * weights).sum(), leaves)
 
 
+SOFTMAXES = [(softmax, torch.softmax), (log_softmax, torch.log_softmax),
+             (lossedu.fast.softmax, torch.softmax), (lossedu.fast.log_softmax, torch.log_softmax)]
+SOFTMAX_IDS = ["softmax", "log_softmax", "fast.softmax", "fast.log_softmax"]
+
+
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 @pytest.mark.parametrize("shape, dim", [((5,), 0), ((3, 4), 1), ((3, 4), 0), ((2, 3, 4), -1)])
-@pytest.mark.parametrize("ours, theirs", [(softmax, torch.softmax),
-                                          (log_softmax, torch.log_softmax)])
+@pytest.mark.parametrize("ours, theirs", SOFTMAXES, ids=SOFTMAX_IDS)
 def test_softmax_matches_torch(dtype, shape, dim, ours, theirs):
     x = (10 * torch.randn(shape, dtype=dtype)).requires_grad_()
     a, b = ours(x, dim), theirs(x, dim)
     torch.testing.assert_close(a, b, **TOLERANCE[dtype])
     for ga, gb in zip(grads(a, [x]), grads(b, [x]), strict=True):
         torch.testing.assert_close(ga, gb, **TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("ours, theirs", SOFTMAXES, ids=SOFTMAX_IDS)
+@pytest.mark.parametrize("shape, dim", [((3, 0), 1), ((0, 4), 1), ((0,), 0)])
+def test_softmax_over_an_empty_dimension_is_empty_as_torch(ours, theirs, shape, dim):
+    x = torch.zeros(shape, requires_grad=True)
+    out = ours(x, dim)
+    assert out.shape == theirs(x, dim).shape == shape
+    out.sum().backward()
+    assert x.grad.shape == shape
+
+
+@pytest.mark.parametrize("ours, theirs", SOFTMAXES, ids=SOFTMAX_IDS)
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.bfloat16])
+def test_softmax_dtype_argument_as_torch(ours, theirs, dtype):
+    x = torch.randn(3, 4, requires_grad=True)
+    a, b = ours(x, 1, dtype=dtype), theirs(x, 1, dtype=dtype)
+    assert a.dtype == b.dtype == dtype
+    torch.testing.assert_close(a, b)
+    g = torch.linspace(-1, 1, 12).view(3, 4).to(dtype)
+    tolerance = dict(rtol=2e-2, atol=2e-3) if dtype == torch.bfloat16 else {}
+    torch.testing.assert_close(*(torch.autograd.grad(o, x, g)[0] for o in (a, b)), **tolerance)
+
+
+@pytest.mark.parametrize("ours, theirs", SOFTMAXES, ids=SOFTMAX_IDS)
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_low_precision_gradients_as_accurate_as_torch(ours, theirs, dtype):
+    """Computed in float32 inside, as torch does: the error against a float64 reference is
+    no larger than torch's own."""
+    g = torch.Generator().manual_seed(0)
+    x = (3 * torch.randn(64, 100, generator=g)).to(dtype).requires_grad_()
+    grad_out = torch.randn(64, 100, generator=g).to(dtype)
+    x64 = x.detach().double().requires_grad_()
+    reference = torch.autograd.grad(theirs(x64, 1), x64, grad_out.double())[0]
+
+    def error(fn):
+        out = fn(x, 1)
+        assert out.dtype == dtype
+        value_error = (out.double() - theirs(x64, 1)).abs().max()
+        grad_error = (torch.autograd.grad(out, x, grad_out)[0].double() - reference).abs().max()
+        return value_error, grad_error
+
+    (ours_value, ours_grad), (torch_value, torch_grad) = error(ours), error(theirs)
+    assert ours_value <= torch_value * 1.01 + 1e-6
+    assert ours_grad <= torch_grad * 1.01 + 1e-6
 
 
 def test_softmax_does_not_overflow():
@@ -109,3 +159,13 @@ def test_errors():
         entropy(torch.tensor([1, 0]))
     with pytest.raises(TypeError, match=r"`input` to be a torch.Tensor, got list"):
         softmax([1.0, 2.0], dim=0)
+    with pytest.raises(TypeError, match=r"`input` to be a floating-point tensor"):
+        lossedu.fast.log_softmax(torch.tensor([1, 2]), dim=0)
+
+
+def test_old_positional_size_average_fails_saying_so():
+    x = torch.zeros(2, 2)
+    with pytest.raises(TypeError, match=r"deprecated `size_average` / `reduce`"):
+        kl_div(x, x, None)
+    with pytest.raises(TypeError, match=r"at most 4 positional arguments, got 5"):
+        kl_div(x, x, None, None, "sum")
