@@ -3,14 +3,12 @@
 Every loss torch has keeps torch's name, argument names, order and defaults.
 """
 
-from lossedu.classification import (
+from lossedu.binary import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
-    cross_entropy,
-    focal_loss,
-    nll_loss,
     sigmoid_focal_loss,
 )
+from lossedu.classification import cross_entropy, focal_loss, nll_loss
 from lossedu.exercises import check
 from lossedu.information import (
     distribution_cross_entropy,

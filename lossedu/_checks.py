@@ -64,6 +64,13 @@ def check_positive(name: str, value: float, why: str = "", allow_zero: bool = Fa
     return value
 
 
+def check_fraction(name: str, value: float) -> float:
+    """Raise ValueError unless ``value`` is in [0, 1]."""
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"Expected `{name}` in [0, 1], got {value!r}.")
+    return value
+
+
 def check_not_legacy(name: str, value: object) -> None:
     """Raise TypeError when an argument holds what an old positional call meant for torch's
     deprecated ``size_average`` / ``reduce`` (None or a bool), which lossedu leaves out."""
@@ -154,7 +161,7 @@ def check_pair(input, target, reduction, weight=None) -> None:
         )
 
 
-def check_binary(input, target, reduction, weight=None) -> None:
+def check_binary(input, target, reduction, weight=None, pos_weight=None) -> None:
     """The checks of a binary loss: float tensors of one shape, reduction, one device."""
     check_reduction(reduction)
     check_floating("input", check_tensor("input", input))
@@ -166,7 +173,36 @@ def check_binary(input, target, reduction, weight=None) -> None:
         )
     if weight is not None:
         check_floating("weight", check_tensor("weight", weight))
-    check_same_device(input=input, target=target, weight=weight)
+    check_same_device(input=input, target=target, weight=weight, pos_weight=pos_weight)
+
+
+def check_focal(inputs, targets, gamma, reduction) -> None:
+    """The checks of the sigmoid focal loss, in torchvision's names (``inputs``, ``targets``)."""
+    check_reduction(reduction)
+    check_floating("inputs", check_tensor("inputs", inputs))
+    check_floating("targets", check_tensor("targets", targets))
+    if inputs.shape != targets.shape:
+        raise ValueError(
+            f"Expected `targets` of the shape of `inputs`, {shape_str(inputs.shape)}, got "
+            f"{shape_str(targets.shape)}: one 0/1 label per logit (one-hot rows for several "
+            f"classes)."
+        )
+    check_positive("gamma", gamma, "it is the focusing exponent", allow_zero=True)
+
+
+def check_bce(input, target, reduction, weight=None) -> None:
+    """The checks of binary cross-entropy on probabilities: as :func:`check_binary`, one dtype
+    (torch refuses the mix too), and every input a probability."""
+    check_binary(input, target, reduction, weight)
+    if target.dtype != input.dtype:
+        raise TypeError(
+            f"Expected `target` of the input's dtype {input.dtype}, got {target.dtype}: targets "
+            f"made from a NumPy array are float64 while models are float32; convert them with "
+            f"`target.to(input.dtype)`."
+        )
+    check_probabilities("input", input, "Apply torch.sigmoid first, or better, use "
+                        "binary_cross_entropy_with_logits, which takes logits and stays exact "
+                        "for large values.")
 
 
 def check_class_target(input, target, weight, ignore_index, reduction) -> bool:

@@ -31,7 +31,7 @@ from lossedu._checks import (
     shape_str,
 )
 from lossedu._reduction import reduce
-from lossedu.classification import binary_cross_entropy, binary_cross_entropy_with_logits
+from lossedu.binary import binary_cross_entropy, binary_cross_entropy_with_logits
 
 ACTIVATIONS = (None, "sigmoid", "softmax")
 

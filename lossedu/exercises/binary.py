@@ -242,7 +242,7 @@ BCE_LOGITS = Exercise(
 # --- sigmoid_focal_loss --------------------------------------------------------------------
 
 def _focal(**args):
-    from lossedu.classification import sigmoid_focal_loss
+    from lossedu.binary import sigmoid_focal_loss
 
     return sigmoid_focal_loss(**args)
 
