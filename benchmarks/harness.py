@@ -1,8 +1,9 @@
-"""Timing lossedu against torch: forward + backward, median of interleaved pairs, and the peak
-memory each side allocates.
+"""Timing torch, ``lossedu.fast`` and readable ``lossedu`` side by side: forward + backward,
+median of interleaved runs, and the peak memory each allocates.
 
 A case list is a module-level ``CASES = [Case(...), ...]``; ``benchmarks/__main__.py`` imports
-every list and prints one table row per case and device.
+every list and prints one table row per case and device. The API is two names: ``Case`` and
+``measure``.
 """
 
 import os
@@ -18,16 +19,20 @@ from torch.profiler import ProfilerActivity, profile
 # Kineto, the profiler behind the CPU memory count, logs every start and stop on stderr.
 os.environ.setdefault("KINETO_LOG_LEVEL", "99")
 
+SIDES = ("torch", "fast", "readable")
+
 
 @dataclass
 class Case:
     """One loss at one size: ``make(device)`` returns the arguments (leaves requiring grad
-    where torch would give a gradient); ``ours`` and ``theirs`` take them."""
+    where torch would give a gradient); ``readable``, ``torch`` and ``fast`` (the
+    ``lossedu.fast`` version, None where there is none) each take them and return a loss."""
 
     name: str
     make: Callable[[torch.device], tuple]
-    ours: Callable
-    theirs: Callable
+    readable: Callable
+    torch: Callable
+    fast: Callable | None = None
 
 
 def _sync(device: torch.device) -> None:
@@ -62,17 +67,18 @@ def _peak_bytes(fn: Callable, args: tuple, device: torch.device) -> int:
     """Peak bytes allocated by one forward + backward, above what was allocated before it.
 
     CUDA: the caching allocator's own high-water mark. CPU: the allocator keeps no such mark,
-    so the profiler records every allocation and free, and they are replayed in time order.
+    so the profiler records every allocation and free made through torch's CPU allocator
+    (every tensor's storage, the gradients included), replayed in time order.
     """
+    for a in args:  # gradients left by an earlier run are freed outside the recording
+        if isinstance(a, torch.Tensor):
+            a.grad = None
     if device.type == "cuda":
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
         base = torch.cuda.memory_allocated()
         _run(fn, args, device)
         return torch.cuda.max_memory_allocated() - base
-    for a in args:  # gradients left by an earlier run are freed outside the recording
-        if isinstance(a, torch.Tensor):
-            a.grad = None
     with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         _run(fn, args, device)
     current = peak = 0
@@ -82,20 +88,19 @@ def _peak_bytes(fn: Callable, args: tuple, device: torch.device) -> int:
     return peak
 
 
-def measure(case: Case, device: torch.device, repeats: int) -> dict:
-    """Median times of ``repeats`` interleaved (ours, theirs) pairs after a warm-up, and the
-    ratio of peak memories (None where torch allocates nothing)."""
+def measure(case: Case, device: torch.device, repeats: int) -> dict[str, dict[str, float]]:
+    """``{side: {"ms": median time, "peak": peak bytes}}`` for each of torch, fast (if the case
+    has one) and readable: one warm-up each, then ``repeats`` rounds in which every side runs
+    once, the order rotating from round to round so that none always goes first."""
     args = case.make(device)
-    for fn in (case.ours, case.theirs):
+    fns = {side: getattr(case, side) for side in SIDES if getattr(case, side) is not None}
+    for fn in fns.values():
         _run(fn, args, device)
-    ours, theirs = [], []
-    for i in range(repeats):
-        pair = [(case.ours, ours), (case.theirs, theirs)]
-        for fn, times in pair if i % 2 == 0 else pair[::-1]:  # alternate who goes first
-            times.append(_run(fn, args, device))
-    peaks = [_peak_bytes(fn, args, device) for fn in (case.ours, case.theirs)]
-    return {
-        "ours_ms": statistics.median(ours) * 1e3,
-        "theirs_ms": statistics.median(theirs) * 1e3,
-        "memory_ratio": peaks[0] / peaks[1] if peaks[1] else None,
-    }
+    times = {side: [] for side in fns}
+    order = list(fns)
+    for _ in range(repeats):
+        for side in order:
+            times[side].append(_run(fns[side], args, device))
+        order = order[1:] + order[:1]
+    return {side: {"ms": statistics.median(times[side]) * 1e3,
+                   "peak": _peak_bytes(fns[side], args, device)} for side in fns}
