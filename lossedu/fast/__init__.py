@@ -3,3 +3,4 @@ the same names and arguments as the readable forms in :mod:`lossedu`, tested equ
 to torch. Each docstring states the gradient it implements."""
 
 from lossedu.fast.sequence import ctc_loss
+from lossedu.fast.ssim import ms_ssim, ssim, ssim_loss, ssim_map
