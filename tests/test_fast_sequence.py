@@ -83,3 +83,16 @@ def test_no_grad_and_empty_inputs():
 def test_errors_are_the_readable_forms():
     with pytest.raises(ValueError, match="blank"):
         fast.ctc_loss(torch.zeros(4, 1, 3), torch.tensor([[1]]), (4,), (1,), blank=3)
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_both_forms_under_autocast_in_float32(dtype):
+    logits, targets, input_lengths, target_lengths = make_case(8, 2, 4, 3, seed=2)
+    log_probs = logits.float().log_softmax(-1).to(dtype)
+    with torch.autocast("cpu", dtype=torch.bfloat16), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # rows rounded to bfloat16 no longer sum to 1 exactly
+        losses = [loss(log_probs, targets, input_lengths, target_lengths)
+                  for loss in (F.ctc_loss, fast.ctc_loss, lossedu.ctc_loss)]
+    assert all(loss.dtype == torch.float32 for loss in losses)
+    torch.testing.assert_close(losses[1], losses[0], rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(losses[2], losses[0], rtol=1e-6, atol=1e-6)
