@@ -102,7 +102,8 @@ def ctc_loss(
     # alpha_t(s) = y_t(s) + logsumexp(alpha_{t-1}(s),                  stay
     #                                 alpha_{t-1}(s - 1),              advance one
     #                                 alpha_{t-1}(s - 2) if can_skip)  skip the blank
-    # frames t >= T_n leave alpha as it was: it then holds alpha_{T_n - 1}
+    # frames t >= T_n leave alpha as it was: it then holds alpha_{T_n - 1}; the clamp keeps a
+    # symbol of probability 0 (y = -inf) at log 0
     for t in range(1, T):
         advance = F.pad(alpha, (1, 0), value=log_zero)[:, :L]  # (N, L): alpha_{t-1}(s - 1)
         skip = F.pad(alpha, (2, 0), value=log_zero)[:, :L]  # (N, L): alpha_{t-1}(s - 2)
