@@ -9,6 +9,7 @@ from lossedu.binary import (
     sigmoid_focal_loss,
 )
 from lossedu.classification import cross_entropy, focal_loss, nll_loss
+from lossedu.deep_features import DISTS, LPIPS
 from lossedu.exercises import check
 from lossedu.information import (
     distribution_cross_entropy,
@@ -25,10 +26,10 @@ from lossedu.metric import (
     triplet_margin_loss,
 )
 from lossedu.multitask import UncertaintyWeightedLoss, WeightedSumLoss
-from lossedu.perceptual import DISTS, LPIPS, ms_ssim, ssim, ssim_loss, ssim_map
 from lossedu.regression import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from lossedu.segmentation import bce_dice_loss, dice_loss, iou_loss, tversky_loss
 from lossedu.sequence import ctc_loss
+from lossedu.ssim import ms_ssim, ssim, ssim_loss, ssim_map
 from lossedu.training import (
     EMA,
     History,

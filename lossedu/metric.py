@@ -26,8 +26,10 @@ from lossedu.classification import cross_entropy
 _COSINE_EPS = 1e-12
 
 
-def _check_embeddings(**embeddings: torch.Tensor) -> None:
-    """Floating tensors of one shape, (N, D) or unbatched (D,), on one device."""
+def _check_embeddings(reduction: str, **embeddings: torch.Tensor) -> None:
+    """A known ``reduction``; floating tensors of one shape, (N, D) or unbatched (D,), on one
+    device."""
+    check_reduction(reduction)
     for name, value in embeddings.items():
         check_floating(name, check_tensor(name, value))
     check_same_device(**embeddings)
@@ -47,9 +49,11 @@ def _check_embeddings(**embeddings: torch.Tensor) -> None:
         )
 
 
-def _check_signs(target: torch.Tensor, shape: tuple, what: str) -> None:
-    """A target of +1 / -1 labels with the given shape (torch silently scores 0 otherwise)."""
+def _check_signs(target: torch.Tensor, input1: torch.Tensor, shape: tuple, what: str) -> None:
+    """A target of +1 / -1 labels with the given shape, on ``input1``'s device (torch silently
+    scores other labels 0)."""
     check_tensor("target", target)
+    check_same_device(input1=input1, target=target)
     if tuple(target.shape) != shape:
         raise ValueError(
             f"Expected `target` of shape {shape_str(shape)}, one label per {what}, got "
@@ -113,8 +117,7 @@ def triplet_margin_loss(
         >>> triplet_margin_loss(anchor, positive, negative, eps=0.0, reduction="none")
         tensor([0., 3.])
     """
-    _check_embeddings(anchor=anchor, positive=positive, negative=negative)
-    check_reduction(reduction)
+    _check_embeddings(reduction, anchor=anchor, positive=positive, negative=negative)
     if not margin > 0:
         raise ValueError(f"Expected `margin` > 0, got {margin!r}: with no gap the loss is 0.")
     if not p > 0:
@@ -175,10 +178,8 @@ def cosine_embedding_loss(
         >>> cosine_embedding_loss(x1, x2, torch.tensor([1, -1]), reduction="none")
         tensor([0.2929, 0.7071])
     """
-    _check_embeddings(input1=input1, input2=input2)
-    _check_signs(target, tuple(input1.shape[:-1]), "pair of rows")
-    check_reduction(reduction)
-    check_same_device(input1=input1, target=target)
+    _check_embeddings(reduction, input1=input1, input2=input2)
+    _check_signs(target, input1, tuple(input1.shape[:-1]), "pair of rows")
     # cos = x1.x2 / sqrt((|x1|^2 + eps)(|x2|^2 + eps)), over the last dimension
     dot = (input1 * input2).sum(-1)
     squared_norms = ((input1 * input1).sum(-1) + _COSINE_EPS) * (
@@ -235,9 +236,8 @@ def margin_ranking_loss(
             f"Expected `input1` and `input2` of one shape, got {shape_str(input1.shape)} and "
             f"{shape_str(input2.shape)}: each pair of scores is compared element by element."
         )
-    _check_signs(target, tuple(input1.shape), "pair of scores")
+    _check_signs(target, input1, tuple(input1.shape), "pair of scores")
     check_reduction(reduction)
-    check_same_device(input1=input1, target=target)
     loss = (-target * (input1 - input2) + margin).clamp_min(0)
     return reduce(loss, reduction)
 
@@ -282,8 +282,7 @@ def info_nce(
         >>> info_nce(z, z, temperature=1.0)  # -log(e / (e + 1 + 1))
         tensor(0.5514)
     """
-    _check_embeddings(z1=z1, z2=z2)
-    check_reduction(reduction)
+    _check_embeddings(reduction, z1=z1, z2=z2)
     if z1.dim() != 2 or z1.shape[0] == 0:
         raise ValueError(
             f"Expected `z1` and `z2` of shape (N, D) with N >= 1, got {shape_str(z1.shape)}: "

@@ -102,35 +102,44 @@ def _probabilities_and_mask(input, target, activation, include_background):
 
 def _soft_counts(input, target, activation=None, per_class=False, include_background=True,
                  batch=False):
-    """(tp, sum p, sum g), summed over every dimension but the batch (and the classes, dim 1,
-    with ``per_class``), over the batch too with ``batch``."""
+    """Validate, then the soft counts (tp, fp, fn), summed over every dimension but the batch
+    (and the classes, dim 1, with ``per_class``), over the batch too with ``batch``."""
     probs, mask = _probabilities_and_mask(input, target, activation, include_background)
     if per_class and probs.dim() < 2:
         raise ValueError(f"per_class=True needs classes along dim 1, got `input` of shape "
                          f"{shape_str(input.shape)}.")
     first = 2 if per_class else 1
     dims = ([0] if batch else []) + list(range(first, probs.dim()))
-    if not dims:  # (N,) or (N, C) per image and class: nothing to sum
-        return probs * mask, probs, mask
-    return (probs * mask).sum(dims), probs.sum(dims), mask.sum(dims)
+    def total(x):  # sum over dims; none (an (N,) or (N, C) input per class) keeps x as it is
+        return x.sum(dims) if dims else x
+
+    tp = total(probs * mask)  # sum p g
+    return tp, total(probs) - tp, total(mask) - tp  # tp, fp = sum p - tp, fn = sum g - tp
 
 
-def _finish(numerator, denominator, true_sum, zero_absent, reduction):
-    """``l = 1 - numerator / denominator``, optionally 0 where the target is empty, reduced."""
-    check_reduction(reduction)
-    # With smooth = 0 an empty prediction on an empty target is 0 / 0: the clamp makes that
-    # score 0 with a finite gradient; it changes nothing else.
-    score = numerator / denominator.clamp(min=torch.finfo(denominator.dtype).tiny)
-    loss = 1 - score
+def _nonzero(denominator: torch.Tensor) -> torch.Tensor:
+    """With smooth = 0 an empty prediction on an empty target is 0 / 0: the clamp makes that
+    score 0 with a finite gradient; it changes nothing else."""
+    return denominator.clamp(min=torch.finfo(denominator.dtype).tiny)
+
+
+def _reduce_scores(loss, tp, fn, zero_absent, reduction):
+    """The reduction of the per-score losses; with ``zero_absent`` a score whose target is empty
+    (sum g = tp + fn = 0) has loss 0 but still counts in the mean."""
     if zero_absent:
-        loss = torch.where(true_sum > 0, loss, torch.zeros_like(loss))
+        loss = torch.where(tp + fn > 0, loss, torch.zeros_like(loss))
     return reduce(loss, reduction)
 
 
-def _check_smooth(smooth: float) -> None:
-    if not smooth >= 0:
-        raise ValueError(f"Expected `smooth` >= 0, got {smooth!r}: it is added to the numerator "
-                         f"and the denominator so that empty masks do not divide by zero.")
+def _check_options(reduction, **weights) -> None:
+    """``reduction`` known; ``smooth`` (and Tversky's ``alpha``, ``beta``) >= 0."""
+    check_reduction(reduction)
+    why = {"smooth": "it is added to the numerator and the denominator so that empty masks do "
+                     "not divide by zero", "alpha": "it weighs the false positives",
+           "beta": "it weighs the false negatives"}
+    for name, value in weights.items():
+        if not value >= 0:
+            raise ValueError(f"Expected `{name}` >= 0, got {value!r}: {why[name]}.")
 
 
 def dice_loss(
@@ -191,11 +200,10 @@ def dice_loss(
         >>> dice_loss(p, g)
         tensor(0.4083)
     """
-    _check_smooth(smooth)
-    tp, pred_sum, true_sum = _soft_counts(input, target, activation, per_class,
-                                          include_background, batch)
-    return _finish(2 * tp + smooth, pred_sum + true_sum + smooth, true_sum, zero_absent,
-                   reduction)
+    _check_options(reduction, smooth=smooth)
+    tp, fp, fn = _soft_counts(input, target, activation, per_class, include_background, batch)
+    dice = (2 * tp + smooth) / _nonzero(2 * tp + fp + fn + smooth)
+    return _reduce_scores(1 - dice, tp, fn, zero_absent, reduction)
 
 
 def iou_loss(
@@ -240,11 +248,10 @@ def iou_loss(
         >>> iou_loss(p, g)  # 1 - 1.7 / 2.3
         tensor(0.2609)
     """
-    _check_smooth(smooth)
-    tp, pred_sum, true_sum = _soft_counts(input, target, activation, per_class,
-                                          include_background, batch)
-    return _finish(tp + smooth, pred_sum + true_sum - tp + smooth, true_sum, zero_absent,
-                   reduction)
+    _check_options(reduction, smooth=smooth)
+    tp, fp, fn = _soft_counts(input, target, activation, per_class, include_background, batch)
+    iou = (tp + smooth) / _nonzero(tp + fp + fn + smooth)  # intersection over union
+    return _reduce_scores(1 - iou, tp, fn, zero_absent, reduction)
 
 
 def tversky_loss(
@@ -295,16 +302,10 @@ def tversky_loss(
         >>> tversky_loss(p, g, alpha=0.3, beta=0.7)  # tp 1.7, fp 0.3, fn 0.3
         tensor(0.1500)
     """
-    _check_smooth(smooth)
-    for name, value in (("alpha", alpha), ("beta", beta)):
-        if not value >= 0:
-            raise ValueError(f"Expected `{name}` >= 0, got {value!r}: it weighs the false "
-                             f"{'positives' if name == 'alpha' else 'negatives'}.")
-    tp, pred_sum, true_sum = _soft_counts(input, target, activation, per_class,
-                                          include_background, batch)
-    fp, fn = pred_sum - tp, true_sum - tp
-    return _finish(tp + smooth, tp + alpha * fp + beta * fn + smooth, true_sum, zero_absent,
-                   reduction)
+    _check_options(reduction, smooth=smooth, alpha=alpha, beta=beta)
+    tp, fp, fn = _soft_counts(input, target, activation, per_class, include_background, batch)
+    tversky = (tp + smooth) / _nonzero(tp + alpha * fp + beta * fn + smooth)
+    return _reduce_scores(1 - tversky, tp, fn, zero_absent, reduction)
 
 
 def bce_dice_loss(

@@ -6,7 +6,8 @@ symbols that collapses to ``l`` once repeats are merged and blanks dropped ("-cc
 The sum runs over the blank-extended label ``l' = (-, l_1, -, l_2, ..., l_S, -)`` of length
 L = 2S + 1, where a path may stay on a state, step to the next one, or skip a blank between
 two different labels. Notation below: y_t(s) = log_probs[t, l'_s], the log-probability of
-state s's symbol at frame t.
+state s's symbol at frame t. The version with the backward (beta) recursion and the gradient
+written by hand is :func:`lossedu.fast.ctc_loss`.
 """
 
 import math
@@ -14,180 +15,147 @@ import warnings
 from collections.abc import Sequence
 
 import torch
+import torch.nn.functional as F
 
 from lossedu._autocast import float32_under_autocast
 from lossedu._checks import check_floating, check_reduction, check_same_device, check_tensor
 from lossedu._reduction import reduce
 
 
-def _recursions(
-    alpha: torch.Tensor,
-    beta: torch.Tensor | None,
-    skip_bias: torch.Tensor,
-    input_lengths: torch.Tensor,
-    label_lengths: torch.Tensor,
-) -> None:
-    """Turn emissions into the forward and backward variables, in place, in one loop over time.
+@float32_under_autocast
+def ctc_loss(
+    log_probs: torch.Tensor,
+    targets: torch.Tensor,
+    input_lengths: torch.Tensor | Sequence[int],
+    target_lengths: torch.Tensor | Sequence[int],
+    blank: int = 0,
+    reduction: str = "mean",
+    zero_infinity: bool = False,
+) -> torch.Tensor:
+    r"""Connectionist temporal classification loss: minus the log-probability of the target
+    summed over all its alignments.
 
-    ``alpha`` (T, N, L + 2) comes in holding y_t(s) in column s + 2, behind two columns of -inf
-    that stand for the states s - 1 and s - 2 before 0; it leaves holding
-    ``alpha_t(s) = log sum over path prefixes of frames 0..t that end in state s``.
-    ``beta`` (T, N, L + 2), unless None, holds y_t(s) in column s, before two columns of -inf
-    (the states past L - 1), and leaves holding ``beta_t(s) = log sum over path suffixes of
-    frames t..T_n-1 that start in state s`` (y_t(s) included). ``skip_bias`` (N, L) is 0 where
-    state s may be entered from s - 2, -inf where not. ``label_lengths`` are the L_n = 2S_n + 1.
-    Rows of frames past T_n are meaningless; a state that no path reaches ends up near
-    ``_log_zero(dtype)`` instead of -inf.
+    .. math::
+        l_n = -\log p(\mathbf{l}_n \mid x_n) = -\log \sum_{\pi \in \mathcal{B}^{-1}(\mathbf{l}_n)}
+        \prod_{t=1}^{T_n} y^t_{\pi_t}, \qquad
+        \ell = \begin{cases} l & \text{'none'} \\ \sum_n l_n & \text{'sum'} \\
+        \frac{1}{N}\sum_n \frac{l_n}{\max(S_n, 1)} & \text{'mean'} \end{cases}
+
+    where :math:`\mathcal{B}` merges repeats and drops blanks, T_n is ``input_lengths[n]`` and
+    S_n ``target_lengths[n]``. The sum is the forward (alpha) recursion in log space over the
+    blank-extended label, one step per frame; autograd derives the gradient. With respect to
+    ``log_probs`` it is ``-sum_{s: l'_s = c} gamma_t(s)`` (minus the state posteriors);
+    torch's adds ``exp(log_probs)``, which a log_softmax in front cancels: behind one, as in a
+    model, both give the same gradient with respect to the logits.
+    A target that no alignment reaches (it needs more frames than it has) has ``l_n = inf``,
+    as in torch, with a zero gradient (torch's is nan), or 0 when ``zero_infinity``; a
+    warning names the first such sample.
+
+    Args:
+        log_probs: log-probabilities over the classes, ``log_softmax`` of the logits.
+        targets: class indices, padded (N, S) or all sequences concatenated (sum S_n,).
+        input_lengths: frames used per sample, each at most T (a tensor or a tuple of ints).
+        target_lengths: labels per sample, each at most S for padded targets.
+        blank: the blank's class index. Default: 0.
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``. Default: ``'mean'``.
+        zero_infinity: replace infinite losses (and their gradients) by zero. Default: False.
+
+    Shape:
+        log_probs: (T, N, C), or (T, C) unbatched. targets: (N, S) or (sum S_n,); (S,)
+        unbatched, padded or not. input_lengths, target_lengths: (N,), or () unbatched.
+        Output: a scalar, or (N,) (() unbatched) for ``'none'``.
+
+    Raises:
+        TypeError: non-tensor or non-floating ``log_probs``; non-integer targets or lengths.
+        ValueError: bad shapes, a ``blank`` outside [0, C), an unknown ``reduction``, labels
+            outside [0, C) or equal to the blank, lengths that are negative, of the wrong
+            count, or longer than the tensors; tensors on different devices.
+
+    Warns:
+        UserWarning: rows of ``log_probs`` whose probabilities do not sum to 1; a target too
+            long for its input (when ``zero_infinity`` is False).
+
+    Example:
+        Three frames of a uniform distribution over {blank, 1, 2}: five of the 27 paths
+        collapse to "1 2" (1 2 -, 1 - 2, - 1 2, 1 1 2, 1 2 2), so l = log(27 / 5).
+
+        >>> import torch
+        >>> from lossedu import ctc_loss
+        >>> log_probs = torch.full((3, 1, 3), 1 / 3).log()
+        >>> ctc_loss(log_probs, torch.tensor([[1, 2]]), (3,), (2,), reduction="none")
+        tensor([1.6864])
+        >>> ctc_loss(log_probs, torch.tensor([[1, 2]]), (3,), (2,))  # divided by S = 2
+        tensor(0.8432)
     """
-    T, N, L = alpha.shape[0], alpha.shape[1], alpha.shape[2] - 2
-    B = N if beta is None else 2 * N  # the two recursions run as one batch
+    log_probs, labels, input_lengths, target_lengths, unbatched = _prepare(
+        log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity)
+    T, N, L = log_probs.shape[0], *labels.shape
+    # the emissions y_t(s) = log_probs[t, n, l'_s], and where a skip from s - 2 is allowed
+    y = log_probs.gather(2, labels.expand(T, N, L))  # (T, N, L)
+    can_skip = _can_skip(labels, blank)  # (N, L)
+    # log 0 as the lowest finite number, not -inf: logsumexp of only -inf has a nan gradient
+    log_zero = torch.finfo(y.dtype).min
 
-    def neighbours(x: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """Per frame t, the (3, N, L) view [k, n, s] -> x_t(n, column s + k): for alpha the
-        states s - 2, s - 1, s; for beta the states s, s + 1, s + 2."""
-        return x.as_strided((T, 3, N, L), (N * (L + 2), 1, L + 2, 1)).unbind(0)
-
-    bias = skip_bias.new_zeros(3, B, L)
-    bias[0, :N] = skip_bias  # alpha's third term comes from s - 2
-    if beta is not None:
-        bias[2, N:] = skip_bias.roll(-2, 1)  # beta's from s + 2 (the wrapped states are -inf)
-    terms = torch.empty_like(bias)  # (3, B, L), contiguous: one row per neighbour
-    first, second, third = terms.unbind(0)
-    m, total = bias.new_empty(B, L), bias.new_zeros(B, L)
-    log_zero, floor = _log_zero(alpha.dtype), _exp_floor(alpha.dtype)
-    # alpha starts at frame 0 in states 0 and 1; beta at frame T_n - 1 in L_n - 2 and L_n - 1,
-    # which is step T - T_n of its loop running backwards in time
-    zeros = torch.zeros_like(input_lengths)
-    first_step = torch.cat([zeros, T - input_lengths])[:B]  # (B,)
-    first_state = torch.cat([zeros, label_lengths - 2])[:B]  # (B,)
-    starts = {t: (first_step == t).nonzero()[:, 0] for t in first_step.unique().tolist()}
-    if 0 in starts:
-        _start(total, starts[0], first_state)
-    # alpha's half of the batch, then beta's: bias, terms and totals; the neighbours read at
-    # step t, and the row written (alpha_t from alpha_{t-1}; beta_{T-1-t} from beta_{T-t})
-    a_bias, a_terms, a_total = bias[:, :N], terms[:, :N], total[:N]
-    a_neighbours, a_rows = neighbours(alpha)[:-1], alpha[:, :, 2:].unbind(0)
-    a_rows[0].add_(a_total)  # the first frame: y, plus 0 in the start states and -inf elsewhere
-    if beta is not None:
-        b_bias, b_terms, b_total = bias[:, N:], terms[:, N:], total[N:]
-        b_neighbours, b_rows = neighbours(beta)[:0:-1], beta[:, :, :L].unbind(0)[::-1]
-        b_rows[0].add_(b_total)
-    # alpha_t(s) = y_t(s) + log(e^alpha_{t-1}(s) + e^alpha_{t-1}(s-1) + skip(s) e^alpha_{t-1}(s-2))
-    # beta_t(s) = y_t(s) + log(e^beta_{t+1}(s) + e^beta_{t+1}(s+1) + skip(s+2) e^beta_{t+1}(s+2))
-    # A log-sum-exp of three per state: shifted by their maximum m, so the largest term is
-    # e^0 = 1, and each exponent floored at log(smallest normal number), a term that only
-    # changes the sum below its rounding error. exp and log then never underflow or see -inf.
-    # Elementwise ops on preallocated buffers: at these sizes each call costs more than its
-    # arithmetic, and pairwise maximum and add beat reductions over the three rows.
+    # a path starts in the first blank or on the first label: alpha_0(s) = y_0(s), s < 2
+    alpha = torch.full_like(y[0], log_zero)  # (N, L)
+    alpha[:, :2] = y[0, :, :2]
+    # alpha_t(s) = y_t(s) + logsumexp(alpha_{t-1}(s),                  stay
+    #                                 alpha_{t-1}(s - 1),              advance one
+    #                                 alpha_{t-1}(s - 2) if can_skip)  skip the blank
+    # frames t >= T_n leave alpha as it was: it then holds alpha_{T_n - 1}; the clamp keeps a
+    # symbol of probability 0 (y = -inf) at log 0
     for t in range(1, T):
-        torch.add(a_bias, a_neighbours[t - 1], out=a_terms)
-        if beta is not None:
-            torch.add(b_bias, b_neighbours[t - 1], out=b_terms)
-        torch.maximum(torch.maximum(first, second, out=m), third, out=m).clamp_min_(log_zero)
-        terms.sub_(m).clamp_min_(floor).exp_()  # in [e^floor, 1]; m finite even if no path
-        torch.add(first, second, out=total).add_(third).log_().add_(m)
-        if t in starts:
-            _start(total, starts[t], first_state)
-        a_rows[t].add_(a_total)  # y_t(s) + log-sum-exp
-        if beta is not None:
-            b_rows[t].add_(b_total)
+        advance = F.pad(alpha, (1, 0), value=log_zero)[:, :L]  # (N, L): alpha_{t-1}(s - 1)
+        skip = F.pad(alpha, (2, 0), value=log_zero)[:, :L]  # (N, L): alpha_{t-1}(s - 2)
+        skip = skip.masked_fill(~can_skip, log_zero)
+        step = y[t] + torch.stack([alpha, advance, skip]).logsumexp(0)  # (N, L)
+        alpha = torch.where((t < input_lengths)[:, None], step.clamp_min(log_zero), alpha)
+
+    # log p(l|x): a path ends on the last label or on the blank after it, states L_n - 1, L_n - 2
+    L_n = 2 * target_lengths + 1
+    alpha = F.pad(alpha, (1, 0), value=log_zero)  # (N, L + 1): state s in column s + 1
+    log_p = alpha.gather(1, torch.stack([L_n, L_n - 1], 1)).logsumexp(1)  # (N,)
+    # no frames at all: only the empty target (L_n = 1) has a path, the empty one
+    no_frames = torch.full_like(log_p, log_zero).masked_fill(L_n == 1, 0.0)
+    log_p = torch.where(input_lengths == 0, no_frames, log_p)
+    possible = log_p > log_zero / 2  # otherwise no path reaches the end: p = 0
+    nll = torch.where(possible, -log_p, 0.0 if zero_infinity else math.inf)  # (N,)
+    return _reduce_ctc(nll, target_lengths, reduction, unbatched)
 
 
-def _start(total: torch.Tensor, rows: torch.Tensor, first_state: torch.Tensor) -> None:
-    """Start the sequences ``rows`` at this step: no neighbours, so their log-sum-exp
-    (``total``, (B, L), changed in place) is -inf, except 0 in their first state and the next."""
-    states = first_state[rows, None] + torch.arange(2, device=rows.device)  # (R, 2)
-    states.clamp_(0, total.shape[1] - 1)  # an empty label has a single state
-    total[rows] = -math.inf
-    total[rows[:, None], states] = 0.0
+def _prepare(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity):
+    """Validate ctc_loss's arguments and warn about unnormalised rows and targets too long
+    for their inputs. Returns log_probs (T, N, C), the blank-extended labels l' (N, 2 max S_n
+    + 1), padded with blanks, both lengths as (N,) int64, and whether the input was unbatched."""
+    unbatched = isinstance(log_probs, torch.Tensor) and log_probs.dim() == 2
+    log_probs, padded, input_lengths, target_lengths = _check_inputs(
+        log_probs, targets, input_lengths, target_lengths, blank, reduction
+    )
+    _warn_unnormalised(log_probs, input_lengths)
+    if not zero_infinity:
+        _warn_impossible(padded, target_lengths, input_lengths)
+    # l' = (-, l_1, -, ..., l_S, -): labels at the odd states, blanks elsewhere and past S_n
+    N, S = padded.shape
+    labels = torch.full((N, 2 * S + 1), blank, dtype=torch.long, device=padded.device)
+    inside = torch.arange(S, device=padded.device) < target_lengths[:, None]  # (N, S)
+    labels[:, 1::2] = padded.masked_fill(~inside, blank)
+    return log_probs, labels, input_lengths, target_lengths, unbatched
 
 
-def _log_zero(dtype: torch.dtype) -> float:
-    """A finite stand-in for log 0: far below any log-probability, far from overflowing."""
-    return torch.finfo(dtype).min / 4
-
-
-def _exp_floor(dtype: torch.dtype) -> float:
-    """The lowest exponent whose exp is a normal number: exp and log stay off the slow
-    (subnormal, underflow, log 0) paths that some CPUs take."""
-    return math.log(torch.finfo(dtype).tiny) + 1
-
-
-def _skip_bias(labels: torch.Tensor, blank: int) -> torch.Tensor:
-    """(B, L): 0 where state s may be entered from s - 2 (a label unlike the label before the
-    blank in between), -inf otherwise (a blank, or a repeated label that needs its blank)."""
+def _can_skip(labels: torch.Tensor, blank: int) -> torch.Tensor:
+    """(N, L) bool: state s may be entered from s - 2, over the blank between them, when it is
+    a label unlike the one before that blank (a repeated label needs its blank)."""
     allowed = torch.zeros_like(labels, dtype=torch.bool)
     allowed[:, 2:] = (labels[:, 2:] != blank) & (labels[:, 2:] != labels[:, :-2])
-    bias = torch.zeros(labels.shape, dtype=torch.get_default_dtype(), device=labels.device)
-    return bias.masked_fill_(~allowed, -math.inf)
+    return allowed
 
 
-class _CTC(torch.autograd.Function):
-    """Per-sample ``nll_n = -log p(l_n | x_n)``, with the backward written from alpha and beta.
-
-    When a gradient is needed, the forward pass runs the beta recursion (backwards in time)
-    beside the alpha one, as one batch of 2N sequences: one loop over time for both. The
-    gradient is torch's: ``d nll / d x_t(c) = y_t(c) - sum_{s: l'_s = c} gamma_t(s)`` with the
-    state posterior ``gamma_t(s) = alpha_t(s) beta_t(s) / (y_t(s) p(l|x))``, the gradient with
-    respect to the logits under a log_softmax: it assumes that ``log_probs`` are normalised.
-    """
-
-    @staticmethod
-    def forward(ctx, log_probs, labels, input_lengths, label_lengths, blank, zero_infinity,
-                need_grad):
-        T, N, C = log_probs.shape
-        L = labels.shape[1]
-        index = labels.expand(T, N, L)  # y_t(s) = log_probs[t, n, index[t, n, s]]
-        alpha = log_probs.new_empty((T, N, L + 2))
-        alpha[:, :, :2].fill_(-math.inf)
-        torch.gather(log_probs, 2, index, out=alpha[:, :, 2:])  # y, to become alpha
-        beta = None
-        if need_grad:
-            beta = log_probs.new_empty((T, N, L + 2))
-            beta[:, :, L:].fill_(-math.inf)
-            torch.gather(log_probs, 2, index, out=beta[:, :, :L])  # y, to become beta
-        skip_bias = _skip_bias(labels, blank).to(alpha.dtype)  # (N, L)
-        _recursions(alpha, beta, skip_bias, input_lengths, label_lengths)
-
-        # log p(l|x) = logaddexp(alpha_{T_n-1}(L_n - 1), alpha_{T_n-1}(L_n - 2)); column s + 2
-        last = (input_lengths - 1).clamp(min=0)[None, :, None].expand(1, N, 2)  # (1, N, 2)
-        ends = torch.stack([label_lengths + 1, label_lengths], 1)  # (N, 2), -inf column if S = 0
-        log_p = alpha.gather(2, ends.expand(T, N, 2)).gather(0, last)[0]  # (N, 2)
-        log_p = torch.logsumexp(log_p, 1)  # (N,)
-        log_p.masked_fill_(log_p < _log_zero(log_p.dtype) / 2, -math.inf)  # no path reaches
-        # no frames at all: only the empty label (L_n = 1) is possible
-        empty = torch.where(label_lengths == 1, 0.0, -math.inf).to(log_p.dtype)
-        nll = -torch.where(input_lengths == 0, empty, log_p)
-        impossible = nll == math.inf
-        if need_grad:
-            ctx.save_for_backward(log_probs, labels, input_lengths, nll, alpha, beta)
-            ctx.zero_infinity = zero_infinity
-        return nll.masked_fill(impossible, 0.0) if zero_infinity else nll
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, grad_output):
-        log_probs, labels, input_lengths, nll, alpha, beta = ctx.saved_tensors
-        T, N, C = log_probs.shape
-        L = labels.shape[1]
-        index = labels.expand(T, N, L)  # y_t(s) = log_probs[t, n, index[t, n, s]]
-        impossible = nll == math.inf
-        # log gamma_t(s) = alpha_t(s) + beta_t(s) - y_t(s) + nll, floored as in _recursions.
-        # Frames past T_n are masked below; states past L_n are unreachable in beta.
-        log_gamma = log_probs.gather(2, index).neg_()  # (T, N, L)
-        log_gamma += alpha[:, :, 2:]
-        log_gamma += beta[:, :, :L]
-        log_gamma += nll.masked_fill(impossible, 0.0)[:, None]
-        gamma = log_gamma.clamp_min_(_exp_floor(log_gamma.dtype)).exp_()
-        # occupancy_t(c) = sum of gamma_t(s) over the states s whose symbol is c;
-        # d nll / d x_t(c) = exp(log_probs_t(c)) - occupancy_t(c), scaled by grad_output
-        grad = log_probs.exp().neg_().scatter_add_(2, index, gamma)  # (T, N, C), its negative
-        # an impossible sample: zero gradient with zero_infinity, else undefined (nan), as torch
-        undefined = 0.0 if ctx.zero_infinity else math.nan
-        grad.mul_(-grad_output.masked_fill(impossible, undefined)[:, None])
-        time = torch.arange(T, device=labels.device)[:, None]  # (T, 1)
-        grad.masked_fill_((time >= input_lengths)[:, :, None], 0.0)  # frames past T_n
-        return grad, None, None, None, None, None, None
+def _reduce_ctc(nll, target_lengths, reduction, unbatched):
+    """'mean' divides each l_n by its target length S_n (at least 1) before averaging."""
+    if reduction == "mean":
+        nll = nll / target_lengths.clamp(min=1).to(nll.dtype)
+    loss = reduce(nll, reduction)
+    return loss[0] if unbatched and reduction == "none" else loss
 
 
 def _as_lengths(name: str, value: object, batch: int, device: torch.device) -> torch.Tensor:
@@ -285,11 +253,11 @@ def _warn_unnormalised(log_probs: torch.Tensor, input_lengths: torch.Tensor) -> 
         warnings.warn(
             f"`log_probs` do not look like log-probabilities: exp(log_probs[{t}, {n}]) sums to "
             f"{float(total[t, n]):.6g} over the C = {log_probs.shape[-1]} classes (off by "
-            f"{float(deviation[t, n]):.3g}; expected 1). CTC needs normalised rows and its "
-            f"gradient assumes them: pass `logits.log_softmax(-1)`, not raw logits or "
+            f"{float(deviation[t, n]):.3g}; expected 1). CTC needs normalised rows (torch's "
+            f"gradient assumes them): pass `logits.log_softmax(-1)`, not raw logits or "
             f"probabilities.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=5,
         )
 
 
@@ -309,7 +277,7 @@ def _warn_impossible(padded, target_lengths, input_lengths) -> None:
             f"as in torch. The usual cause is a model that downsamples time too much; pass "
             f"zero_infinity=True to give such samples a zero loss and gradient.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=5,
         )
 
 
@@ -364,88 +332,3 @@ def _check_inputs(log_probs, targets, input_lengths, target_lengths, blank, redu
     padded = _padded_targets(targets, target_lengths)  # (N, S)
     _check_labels(padded, target_lengths, C, blank)
     return log_probs, padded, input_lengths, target_lengths
-
-
-@float32_under_autocast
-def ctc_loss(
-    log_probs: torch.Tensor,
-    targets: torch.Tensor,
-    input_lengths: torch.Tensor | Sequence[int],
-    target_lengths: torch.Tensor | Sequence[int],
-    blank: int = 0,
-    reduction: str = "mean",
-    zero_infinity: bool = False,
-) -> torch.Tensor:
-    r"""Connectionist temporal classification loss: minus the log-probability of the target
-    summed over all its alignments.
-
-    .. math::
-        l_n = -\log p(\mathbf{l}_n \mid x_n) = -\log \sum_{\pi \in \mathcal{B}^{-1}(\mathbf{l}_n)}
-        \prod_{t=1}^{T_n} y^t_{\pi_t}, \qquad
-        \ell = \begin{cases} l & \text{'none'} \\ \sum_n l_n & \text{'sum'} \\
-        \frac{1}{N}\sum_n \frac{l_n}{\max(S_n, 1)} & \text{'mean'} \end{cases}
-
-    where :math:`\mathcal{B}` merges repeats and drops blanks, T_n is ``input_lengths[n]`` and
-    S_n ``target_lengths[n]``. The sum is the forward (alpha) recursion in log space over the
-    blank-extended label; the gradient is torch's, through the backward (beta) recursion. Like
-    torch's, it is the gradient for normalised ``log_probs`` (the derivative with respect to
-    the logits behind a log_softmax), hence the warning when the rows do not sum to 1.
-    A target that no alignment reaches (it needs more frames than it has) has ``l_n = inf``,
-    or 0 with a zero gradient when ``zero_infinity``; a warning names the first such sample.
-
-    Args:
-        log_probs: log-probabilities over the classes, ``log_softmax`` of the logits.
-        targets: class indices, padded (N, S) or all sequences concatenated (sum S_n,).
-        input_lengths: frames used per sample, each at most T (a tensor or a tuple of ints).
-        target_lengths: labels per sample, each at most S for padded targets.
-        blank: the blank's class index. Default: 0.
-        reduction: ``'none'`` | ``'mean'`` | ``'sum'``. Default: ``'mean'``.
-        zero_infinity: replace infinite losses (and their gradients) by zero. Default: False.
-
-    Shape:
-        log_probs: (T, N, C), or (T, C) unbatched. targets: (N, S) or (sum S_n,); (S,)
-        unbatched, padded or not. input_lengths, target_lengths: (N,), or () unbatched.
-        Output: a scalar, or (N,) (() unbatched) for ``'none'``.
-
-    Raises:
-        TypeError: non-tensor or non-floating ``log_probs``; non-integer targets or lengths.
-        ValueError: bad shapes, a ``blank`` outside [0, C), an unknown ``reduction``, labels
-            outside [0, C) or equal to the blank, lengths that are negative, of the wrong
-            count, or longer than the tensors; tensors on different devices.
-
-    Warns:
-        UserWarning: rows of ``log_probs`` whose probabilities do not sum to 1; a target too
-            long for its input (when ``zero_infinity`` is False).
-
-    Example:
-        Three frames of a uniform distribution over {blank, 1, 2}: five of the 27 paths
-        collapse to "1 2" (1 2 -, 1 - 2, - 1 2, 1 1 2, 1 2 2), so l = log(27 / 5).
-
-        >>> import torch
-        >>> from lossedu import ctc_loss
-        >>> log_probs = torch.full((3, 1, 3), 1 / 3).log()
-        >>> ctc_loss(log_probs, torch.tensor([[1, 2]]), (3,), (2,), reduction="none")
-        tensor([1.6864])
-        >>> ctc_loss(log_probs, torch.tensor([[1, 2]]), (3,), (2,))  # divided by S = 2
-        tensor(0.8432)
-    """
-    unbatched = isinstance(log_probs, torch.Tensor) and log_probs.dim() == 2
-    log_probs, padded, input_lengths, target_lengths = _check_inputs(
-        log_probs, targets, input_lengths, target_lengths, blank, reduction
-    )
-    _warn_unnormalised(log_probs, input_lengths)
-    if not zero_infinity:
-        _warn_impossible(padded, target_lengths, input_lengths)
-
-    # the blank-extended label l' = (-, l_1, -, ..., l_S, -), padded with blanks
-    N, S = padded.shape
-    labels = torch.full((N, 2 * S + 1), blank, dtype=torch.long, device=padded.device)
-    inside = torch.arange(S, device=padded.device) < target_lengths[:, None]  # (N, S)
-    labels[:, 1::2] = padded.masked_fill(~inside, blank)
-    need_grad = torch.is_grad_enabled() and log_probs.requires_grad
-    nll = _CTC.apply(log_probs, labels, input_lengths, 2 * target_lengths + 1, blank,
-                     zero_infinity, need_grad)  # (N,)
-    if reduction == "mean":
-        nll = nll / target_lengths.clamp(min=1).to(nll.dtype)
-    loss = reduce(nll, reduction)
-    return loss[0] if unbatched and reduction == "none" else loss

@@ -89,7 +89,7 @@ DICE = Exercise(
 # --- ssim ----------------------------------------------------------------------------------
 
 def _ssim_reference(**args):
-    from lossedu.perceptual import ssim
+    from lossedu.ssim import ssim
 
     return ssim(**args)
 
