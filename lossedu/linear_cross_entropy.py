@@ -126,8 +126,9 @@ def linear_cross_entropy(
         chunkable = (target.dtype == torch.int64 and label_smoothing == 0.0
                      and linear_weight.dim() == 2)
         if chunkable:
+            rows = options.batch_chunk_size
             return _chunked(input, linear_weight, linear_bias, target, weight, ignore_index,
-                            reduction, options.batch_chunk_size or input.shape[-1])
+                            reduction, input.shape[-1] if rows is None else rows)
         warnings.warn("linear_cross_entropy: `options` ignored; the chunked path needs int64 "
                       "class indices, label_smoothing == 0 and a (C, in_features) weight.",
                       stacklevel=2)

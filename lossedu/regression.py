@@ -274,7 +274,11 @@ def gaussian_nll_loss(
     check_reduction(reduction), check_positive("eps", eps, "it keeps log(var) finite")
     check_floating("input", check_tensor("input", input))
     check_tensor("target", target)
-    if torch.broadcast_shapes(input.shape, target.shape) != input.shape:
+    try:
+        fits = torch.broadcast_shapes(input.shape, target.shape) == input.shape
+    except RuntimeError:  # they do not broadcast at all
+        fits = False
+    if not fits:
         raise ValueError(
             f"Expected `target` of the input's shape {shape_str(input.shape)} (or one that "
             f"broadcasts to it), got {shape_str(target.shape)}."
