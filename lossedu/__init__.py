@@ -19,14 +19,30 @@ from lossedu.information import (
     self_information,
     softmax,
 )
+from lossedu.linear_cross_entropy import linear_cross_entropy
+from lossedu.margin import (
+    hinge_embedding_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    soft_margin_loss,
+)
 from lossedu.metric import (
     cosine_embedding_loss,
     info_nce,
     margin_ranking_loss,
     triplet_margin_loss,
+    triplet_margin_with_distance_loss,
 )
 from lossedu.multitask import UncertaintyWeightedLoss, WeightedSumLoss
-from lossedu.regression import huber_loss, l1_loss, mse_loss, smooth_l1_loss
+from lossedu.regression import (
+    gaussian_nll_loss,
+    huber_loss,
+    l1_loss,
+    mse_loss,
+    poisson_nll_loss,
+    smooth_l1_loss,
+)
 from lossedu.segmentation import bce_dice_loss, dice_loss, iou_loss, tversky_loss
 from lossedu.sequence import ctc_loss
 from lossedu.ssim import ms_ssim, ssim, ssim_loss, ssim_map
@@ -86,5 +102,14 @@ __all__ = [
     "warmup_cosine_lr",
     "warmup_cosine_schedule",
     "all_reduce_mean",
+    "gaussian_nll_loss",
+    "poisson_nll_loss",
+    "hinge_embedding_loss",
+    "soft_margin_loss",
+    "multilabel_soft_margin_loss",
+    "multi_margin_loss",
+    "multilabel_margin_loss",
+    "triplet_margin_with_distance_loss",
+    "linear_cross_entropy",
 ]
 __version__ = "0.1.0"

@@ -8,12 +8,14 @@ first, ``l_n`` per sample, then reduced by :func:`lossedu._reduction.reduce`.
 """
 
 import math
+from collections.abc import Callable
 
 import torch
 
 from lossedu._autocast import float32_under_autocast
 from lossedu._checks import (
     check_floating,
+    check_positive,
     check_reduction,
     check_same_device,
     check_tensor,
@@ -299,3 +301,79 @@ def info_nce(
     positive = torch.arange(2 * N, device=z.device).add(N).remainder(2 * N)  # i+ = (i + N) % 2N
     # l_i = logsumexp_{k != i}(s_ik) - s_{i i+}: a cross-entropy with the positive as the class
     return cross_entropy(similarity, positive, reduction=reduction)
+
+
+def _pairwise_distance(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """``||x - y + eps||_2`` over the last dimension, eps = 1e-6: torch's pairwise_distance."""
+    return torch.linalg.vector_norm(x - y + 1e-6, dim=-1)
+
+
+def triplet_margin_with_distance_loss(
+    anchor: torch.Tensor,
+    positive: torch.Tensor,
+    negative: torch.Tensor,
+    *,
+    distance_function: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    margin: float = 1.0,
+    swap: bool = False,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    r"""Triplet margin loss with any distance: the anchor should be closer to the positive than
+    to the negative, by at least ``margin``, as measured by ``distance_function``.
+
+    .. math::
+        l_n = \max(d(a_n, p_n) - d(a_n, n_n) + \text{margin}, 0)
+
+    with ``d`` the Euclidean :math:`\lVert x - y + 10^{-6} \rVert_2` by default (torch's
+    ``pairwise_distance``), or any function of two batches returning one non-negative distance
+    per row: ``1 - cosine_similarity`` is a common choice. With ``swap``, the negative distance
+    is :math:`\min(d(a, n), d(p, n))`. 'mean' and 'sum' reduce over the batch.
+
+    Args:
+        anchor, positive, negative: embeddings of the same number of dimensions.
+        distance_function: ``d(x, y)``, keyword only. Default: None (Euclidean).
+        margin: the required gap, > 0, keyword only. Default: 1.0.
+        swap: use the positive-negative distance when it is smaller, keyword only.
+            Default: False.
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``, keyword only. Default: ``'mean'``.
+
+    Shape:
+        anchor, positive, negative: (N, D) or (D) with the default distance (any shapes that
+        ``distance_function`` takes otherwise). Output: a scalar, or what ``d`` returns (N)
+        for ``'none'``.
+
+    Raises:
+        TypeError: non-tensor or non-floating embeddings, a ``distance_function`` that is not
+            callable.
+        ValueError: embeddings with different numbers of dimensions, ``margin`` not positive,
+            an unknown ``reduction``.
+
+    Example:
+        >>> import torch
+        >>> from lossedu import triplet_margin_with_distance_loss
+        >>> def l1(x, y):
+        ...     return (x - y).abs().sum(-1)
+        >>> a, p, n = torch.zeros(1, 2), torch.tensor([[1.0, 1.0]]), torch.tensor([[2.0, 0.0]])
+        >>> triplet_margin_with_distance_loss(a, p, n, distance_function=l1)
+        tensor(1.)
+    """
+    check_reduction(reduction), check_positive("margin", margin, "with no gap the loss is 0")
+    embeddings = {"anchor": anchor, "positive": positive, "negative": negative}
+    for name, value in embeddings.items():
+        check_floating(name, check_tensor(name, value))
+    check_same_device(**embeddings)
+    if len({value.dim() for value in embeddings.values()}) > 1:
+        got = ", ".join(f"`{name}` {shape_str(value.shape)}" for name, value in embeddings.items())
+        raise ValueError(f"Expected embeddings with the same number of dimensions, got {got}.")
+    if distance_function is not None and not callable(distance_function):
+        raise TypeError(
+            f"Expected `distance_function` to be callable, d(x, y) -> one distance per row, got "
+            f"{type(distance_function).__name__}."
+        )
+    distance = _pairwise_distance if distance_function is None else distance_function
+    d_positive = distance(anchor, positive)
+    d_negative = distance(anchor, negative)
+    if swap:
+        d_negative = torch.minimum(d_negative, distance(positive, negative))
+    loss = (margin + d_positive - d_negative).clamp_min(0)
+    return reduce(loss, reduction)
