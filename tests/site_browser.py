@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parents[1]
-SITE = ROOT / "_build" / "html"
+SITE = Path(os.environ.get("LOSSEDU_SITE", ROOT / "_build" / "html"))
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("LOSSEDU_CHROMIUM", "/usr/bin/chromium")
 AXE = Path(os.environ.get("LOSSEDU_AXE", ROOT / "tests/node_modules/axe-core/axe.min.js"))

@@ -10,8 +10,9 @@
 4. Math is turned into MathML at build time (``course_math``): no script, works offline.
 5. Search splits Chinese with jieba, keeps one-character words such as 熵, and shows a
    snippet of each page found in the reader's language (``course_search``).
-6. Jupyter Book 1 registers sphinx-thebe's inline configuration script twice, which declares
-   ``THEBE_JS_URL`` twice: a JavaScript error on every page. Each script is kept once.
+6. Pages load no asset of an extension the book does not use (sphinx-thebe, whose inline
+   configuration Jupyter Book 1 adds twice, a JavaScript error; sphinx-design), and no script
+   twice.
 """
 
 import json
@@ -60,7 +61,7 @@ def read_source(app, docname: str, source: list[str]) -> None:
         cells = prepare_cells(notebook["cells"])
         notebook["cells"] = cells[:1] + [course_pages.run_locally_cell(docname)] + cells[1:]
         source[0] = json.dumps(notebook)
-    elif docname == app.config.root_doc:
+    elif docname == app.config.master_doc:
         title, _, rest = source[0].partition("\n")
         source[0] = f"{title}\n\n{course_pages.run_locally_markdown(docname)}\n{rest}"
 
@@ -86,23 +87,34 @@ def configure(app, config) -> None:
     config.html_search_options = {**config.html_search_options, "dict": str(dictionary)}
 
 
-def dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
-    """``html-page-context``: drop the second copy of any script the page would load twice."""
+# Assets of extensions the book does not use (no Thebe, no sphinx-design directives).
+UNUSED_ASSETS = ("sphinx-thebe", "design-tabs", "sphinx-design")
+
+
+def prune_assets(app, pagename, templatename, context, doctree) -> None:
+    """``html-page-context``: drop the scripts and styles of unused extensions (sphinx-thebe's
+    inline configuration among them, which Jupyter Book adds twice: a JavaScript error), and
+    any script the page would load twice."""
+    def used(asset) -> bool:
+        name = asset.filename or ""
+        inline = asset.attributes.get("body", "") if hasattr(asset, "attributes") else ""
+        return not any(u in name for u in UNUSED_ASSETS) and "THEBE_JS_URL" not in inline
+
     seen, unique = set(), []
     for script in context.get("script_files", []):
         key = (script.filename or "", tuple(sorted(script.attributes.items())))
-        if key not in seen:
+        if key not in seen and used(script):
             seen.add(key)
             unique.append(script)
     context["script_files"] = unique
+    context["css_files"] = [css for css in context.get("css_files", []) if used(css)]
 
 
 def setup(app):
     app.connect("config-inited", configure)
     app.connect("source-read", read_source)
-    app.connect("html-page-context", dedupe_scripts, priority=900)  # after the themes
+    app.connect("html-page-context", prune_assets, priority=900)  # after the themes
     course_math.setup(app)
     course_search.setup(app)
-    course_pages.setup(app)
     course_downloads.setup(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

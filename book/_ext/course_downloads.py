@@ -7,6 +7,7 @@ The wheel is built from a copy of the package in a temporary folder (setuptools'
 so the build leaves no ``build/`` or ``.egg-info`` in the working tree.
 """
 
+import json
 import shutil
 import tempfile
 import tomllib
@@ -71,10 +72,15 @@ def build_downloads(app, exception) -> None:
     target = Path(app.outdir) / DOWNLOADS
     target.mkdir(parents=True, exist_ok=True)
     build_zip(target, build_wheel(target))
-    for notebook in chapters():  # the page's own download link, solutions hidden or not
-        copy = Path(app.outdir, "_sources", "book", notebook.name)
-        if copy.exists():
-            copy.write_text(shipped(notebook), encoding="utf-8")
+    for copy in Path(app.outdir, "_sources").rglob("*.ipynb"):  # each page's own link
+        text = course_solutions.shipped(copy.read_text(encoding="utf-8"))
+        copy.write_text(text, encoding="utf-8")
+        # Over file:// a browser shows a linked notebook instead of saving it (the download
+        # attribute holds for the page's own origin only): course.js loads this script and
+        # saves the notebook from memory.
+        script = copy.with_name(copy.name + ".js")
+        script.write_text(f"losseduSaveNotebook({json.dumps(copy.name)}, {json.dumps(text)});\n",
+                          encoding="utf-8")
 
 
 def setup(app) -> None:

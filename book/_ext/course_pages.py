@@ -1,9 +1,8 @@
-"""What every page says and loads besides its own content.
+"""What every chapter says besides its own content.
 
-1. "Run it yourself": a short note in both languages under each chapter's title (and on the
-   landing page) links the course download (every notebook and the lossedu wheel, see
-   ``course_downloads``) and says how to open the chapter in JupyterLab.
-2. Titles: the landing page's title already names the course, so it gets no " — lossedu".
+"Run it yourself": a short note in both languages under each chapter's title (and on the
+landing page) links the course download (every notebook and the lossedu wheel, see
+``course_downloads``) and the chapter's notebook, and says how to open it in JupyterLab.
 """
 
 import course_downloads
@@ -54,13 +53,3 @@ def run_locally_cell(docname: str) -> dict:
     """The note as a Markdown cell of a notebook."""
     return {"cell_type": "markdown", "id": "run-locally", "metadata": {},
             "source": run_locally_markdown(docname)}
-
-
-def page_context(app, pagename, templatename, context, doctree) -> None:
-    """``html-page-context``: no " — lossedu" after the landing page's title."""
-    if pagename == app.config.root_doc:
-        context["titlesuffix"] = ""
-
-
-def setup(app) -> None:
-    app.connect("html-page-context", page_context)

@@ -91,7 +91,14 @@
   function show(entry, lang) {
     var node = entry[0], attr = entry[1], word = wordIn(entry[2], lang);
     if (attr) {
-      node.setAttribute(attr, word);
+      /* Bootstrap moves a tooltip's title to data-bs-original-title when it makes it. */
+      var moved = attr === "title" && node.hasAttribute("data-bs-original-title");
+      node.setAttribute(moved ? "data-bs-original-title" : attr, word);
+      /* ... and, on a button without text, copies it to aria-label. */
+      var label = node.getAttribute("aria-label");
+      if (moved && (label === entry[2] || label === wordIn(entry[2], "zh"))) {
+        node.setAttribute("aria-label", word);
+      }
       var tip = window.bootstrap && bootstrap.Tooltip && bootstrap.Tooltip.getInstance(node);
       if (tip && attr !== "aria-label") tip.setContent({".tooltip-inner": word});
     } else {
@@ -113,8 +120,8 @@
         show(tracked[tracked.length - 1], lang);
       }
     }
-    var elements = root.querySelectorAll ? root.querySelectorAll("*") : [];
-    Array.prototype.forEach.call(elements, function (el) {
+    var elements = [root].concat(Array.prototype.slice.call(root.querySelectorAll("*")));
+    elements.forEach(function (el) {
       ATTRS.forEach(function (attr) {
         var value = el.getAttribute(attr), original = value && english(value.trim());
         el.__losseduAttrs = el.__losseduAttrs || {};
