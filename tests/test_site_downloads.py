@@ -57,7 +57,8 @@ def test_the_landing_page_offers_the_course(tab):
     assert (SITE / "book" / href).resolve() == ZIP.resolve()
 
 
-def test_the_zip_holds_every_chapter_and_an_installable_wheel(tmp_path):
+@pytest.mark.browser  # needs the built site, as the browser tests do
+def test_the_zip_holds_every_chapter_and_the_wheel(tmp_path):
     with zipfile.ZipFile(ZIP) as archive:
         names = set(archive.namelist())
         assert {f"lossedu-course/{nb.name}" for nb in NOTEBOOKS} <= names
@@ -145,6 +146,7 @@ def test_a_solution_is_folded_behind_a_toggle(tab, solution_sites, locale, promp
     assert t.errors == []
 
 
+@pytest.mark.browser
 @pytest.mark.slow
 def test_a_graded_build_leaves_the_solutions_out(solution_sites):
     shown, hidden = solution_sites
