@@ -7,7 +7,9 @@ SETUP := $(VENV)/.installed
 SITE := _build/html
 PORT ?= 8000
 
-.PHONY: book test lint unit notebooks site browser bench lab serve clean
+AXE := tests/node_modules/axe-core/axe.min.js
+
+.PHONY: book test lint unit notebooks site browser axe bench lab serve clean
 
 $(SETUP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +39,15 @@ site: $(SETUP)
 	rm -rf _build
 	$(BIN)/jupyter-book build . --path-output . --all -W -n --keep-going
 
-browser: $(SETUP)
-	$(BIN)/python -m pytest -q -m browser tests/test_site.py
+browser: $(SETUP) $(AXE)
+	$(BIN)/python -m pytest -q -m browser tests/test_site.py tests/test_site_*.py
+
+## axe: axe-core (npm), the accessibility checker the browser tests run on every page
+axe: $(AXE)
+
+$(AXE): tests/package.json
+	npm install --prefix tests --no-audit --no-fund
+	touch $@
 
 ## bench: lossedu / torch forward+backward time per loss
 bench: $(SETUP)

@@ -1,26 +1,33 @@
-"""The course's Sphinx extension: bilingual notebook cells, offline MathJax, Chinese search.
+"""The course's Sphinx extension: bilingual notebook cells, solutions, math, search, pages.
 
 1. A notebook's prose comes as pairs of Markdown cells tagged ``lang-en`` and ``lang-zh``
    (plain Markdown in JupyterLab). At read time each tagged cell is wrapped in a container with
    that class, so the site can show one language at a time (``_static/lang.js``).
-2. MathJax 3 comes from the ``django-static-mathjax`` wheel: only the pieces a page needs
-   (the combined TeX/CHTML script, its fonts, the TeX extensions it may load) are copied into
-   ``_static/mathjax`` of the built site, so math renders with no network.
-3. Search splits Chinese with jieba; the glossary's Chinese terms form its user dictionary, so
-   terms such as 交叉熵 are indexed as words.
-4. Jupyter Book 1 registers sphinx-thebe's inline configuration script twice, which declares
-   ``THEBE_JS_URL`` twice: a JavaScript error on every page. Each script is kept once.
+2. Code cells tagged ``solution`` are folded behind "Show solution" / "查看答案";
+   ``LOSSEDU_HIDE_SOLUTIONS=1`` leaves them out of the site (``course_solutions``).
+3. Each chapter and the landing page say how to run the course locally (``course_pages``),
+   and the build ships the notebooks and the lossedu wheel (``course_downloads``).
+4. Math is turned into MathML at build time (``course_math``): no script, works offline.
+5. Search splits Chinese with jieba, keeps one-character words such as 熵, and shows a
+   snippet of each page found in the reader's language (``course_search``).
+6. Pages load no asset of an extension the book does not use (sphinx-thebe, whose inline
+   configuration Jupyter Book 1 adds twice, a JavaScript error; sphinx-design), and no script
+   twice.
 """
 
 import json
 import re
-import shutil
-from importlib.util import find_spec
 from pathlib import Path
 
+import course_downloads
+import course_math
+import course_pages
+import course_search
+import course_solutions
+
 LANGS = ("lang-en", "lang-zh")
-MATHJAX_PARTS = ("tex-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions")
 GLOSSARY = Path(__file__).parents[1] / "glossary.md"
+TEMPLATES = Path(__file__).parent / "templates"
 
 
 def cell_language(cell: dict) -> str | None:
@@ -29,17 +36,34 @@ def cell_language(cell: dict) -> str | None:
     return next((tag for tag in tags if tag in LANGS), None)
 
 
-def wrap_language_cells(app, docname: str, source: list[str]) -> None:
-    """``source-read``: wrap each language-tagged Markdown cell of a notebook in a container."""
-    if not str(app.env.doc2path(docname)).endswith(".ipynb"):
-        return
-    notebook = json.loads(source[0])
-    for cell in notebook["cells"]:
+def prepare_cells(cells: list[dict]) -> list[dict]:
+    """Wrap each language-tagged Markdown cell in a container of its language; fold each
+    ``solution`` cell behind a bilingual toggle, or drop it when solutions are hidden."""
+    kept = []
+    for cell in cells:
         lang = cell_language(cell)
         if cell["cell_type"] == "markdown" and lang:
             text = "".join(cell["source"])
             cell["source"] = f"::::::{{container}} {lang}\n{text}\n::::::\n"
-    source[0] = json.dumps(notebook)
+        elif course_solutions.is_solution(cell):
+            if course_solutions.hidden():
+                continue
+            cell = course_solutions.fold(cell)
+        kept.append(cell)
+    return kept
+
+
+def read_source(app, docname: str, source: list[str]) -> None:
+    """``source-read``: prepare a notebook's cells; add the "run it yourself" note."""
+    path = str(app.env.doc2path(docname))
+    if path.endswith(".ipynb"):
+        notebook = json.loads(source[0])
+        cells = prepare_cells(notebook["cells"])
+        notebook["cells"] = cells[:1] + [course_pages.run_locally_cell(docname)] + cells[1:]
+        source[0] = json.dumps(notebook)
+    elif docname == app.config.master_doc:
+        title, _, rest = source[0].partition("\n")
+        source[0] = f"{title}\n\n{course_pages.run_locally_markdown(docname)}\n{rest}"
 
 
 def glossary_terms(text: str) -> list[str]:
@@ -53,8 +77,9 @@ def glossary_terms(text: str) -> list[str]:
 
 
 def configure(app, config) -> None:
-    """``config-inited``: point MathJax at the bundled copy; write the search dictionary."""
-    config.mathjax_path = "mathjax/tex-chtml.js"
+    """``config-inited``: the page template, MathML, and the search dictionary."""
+    config.templates_path = [str(TEMPLATES), *config.templates_path]
+    config.html_math_renderer = "mathml"
     dictionary = Path(app.doctreedir) / "search-dict.txt"
     dictionary.parent.mkdir(parents=True, exist_ok=True)
     terms = glossary_terms(GLOSSARY.read_text(encoding="utf-8"))
@@ -62,34 +87,34 @@ def configure(app, config) -> None:
     config.html_search_options = {**config.html_search_options, "dict": str(dictionary)}
 
 
-def copy_mathjax(app, exception) -> None:
-    """``build-finished``: copy the trimmed MathJax into the site."""
-    if exception or app.builder.format != "html":
-        return
-    source = Path(find_spec("mathjax").origin).parent / "static" / "mathjax" / "es5"
-    target = Path(app.outdir) / "_static" / "mathjax"
-    for part in MATHJAX_PARTS:
-        if (source / part).is_dir():
-            shutil.copytree(source / part, target / part, dirs_exist_ok=True)
-        else:
-            (target / part).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source / part, target / part)
+# Assets of extensions the book does not use (no Thebe, no sphinx-design directives).
+UNUSED_ASSETS = ("sphinx-thebe", "design-tabs", "sphinx-design")
 
 
-def dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
-    """``html-page-context``: drop the second copy of any script the page would load twice."""
+def prune_assets(app, pagename, templatename, context, doctree) -> None:
+    """``html-page-context``: drop the scripts and styles of unused extensions (sphinx-thebe's
+    inline configuration among them, which Jupyter Book adds twice: a JavaScript error), and
+    any script the page would load twice."""
+    def used(asset) -> bool:
+        name = asset.filename or ""
+        inline = asset.attributes.get("body", "") if hasattr(asset, "attributes") else ""
+        return not any(u in name for u in UNUSED_ASSETS) and "THEBE_JS_URL" not in inline
+
     seen, unique = set(), []
     for script in context.get("script_files", []):
         key = (script.filename or "", tuple(sorted(script.attributes.items())))
-        if key not in seen:
+        if key not in seen and used(script):
             seen.add(key)
             unique.append(script)
     context["script_files"] = unique
+    context["css_files"] = [css for css in context.get("css_files", []) if used(css)]
 
 
 def setup(app):
     app.connect("config-inited", configure)
-    app.connect("source-read", wrap_language_cells)
-    app.connect("html-page-context", dedupe_scripts, priority=900)  # after the themes
-    app.connect("build-finished", copy_mathjax)
+    app.connect("source-read", read_source)
+    app.connect("html-page-context", prune_assets, priority=900)  # after the themes
+    course_math.setup(app)
+    course_search.setup(app)
+    course_downloads.setup(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

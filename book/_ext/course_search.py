@@ -1,0 +1,127 @@
+"""Search that finds 熵 and shows where, offline.
+
+1. Sphinx's Chinese search (jieba) keeps words of two characters or more: 熵 is never indexed.
+   ``CourseChinese`` also indexes every Chinese character on its own, and its query splitter
+   (in the browser) cuts a run of Chinese into the longest words the index knows, so 交叉熵损失
+   finds the pages holding both 交叉熵 and 损失.
+2. Sphinx fetches each page found to show a snippet, which fails on ``file://``. The build
+   writes the text of every page, one string per language, to ``searchtext.js``; the search
+   page loads it with a script tag (``_static/search.js`` cuts the snippets).
+"""
+
+import json
+import re
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.search import languages
+from sphinx.search.zh import SearchChinese
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+SEPARATOR = " · "
+SKIPPED = {"cell_output", "run-locally"}
+BLOCKS = (nodes.paragraph, nodes.title, nodes.literal_block, nodes.term, nodes.rubric)
+
+# Runs in the browser as Sphinx's `splitQuery`; `Search._index` is loaded by then.
+SPLIT_QUERY = r"""
+function splitQuery(query) {
+  var index = (typeof Search !== "undefined" && Search._index) || {terms: {}, titleterms: {}};
+  var known = function (w) { return w in index.terms || w in index.titleterms; };
+  var words = [];
+  query.split(/[^\p{Letter}\p{Number}_]+/u).forEach(function (run) {
+    run.split(/([\u4e00-\u9fff]+)/).forEach(function (part) {
+      if (!part) return;
+      if (!/[\u4e00-\u9fff]/.test(part) || known(part)) { words.push(part); return; }
+      for (var i = 0, j; i < part.length; i = j) {
+        for (j = part.length; j > i + 1 && !known(part.slice(i, j)); j--);
+        words.push(part.slice(i, j));
+      }
+    });
+  });
+  return words;
+}
+"""
+
+
+class CourseChinese(SearchChinese):
+    """jieba's words, plus each Chinese character alone."""
+
+    js_splitter_code = SPLIT_QUERY
+
+    def split(self, input: str) -> list[str]:
+        return super().split(input) + HAN.findall(input)
+
+    def word_filter(self, stemmed_word: str) -> bool:
+        return len(stemmed_word) > 1 or bool(HAN.fullmatch(stemmed_word))
+
+
+def pick(text: str, lang: str) -> str:
+    """The ``lang`` side of a bilingual line "中文 · English" (the whole line otherwise)."""
+    parts = text.split(SEPARATOR)
+    if len(parts) != 2:
+        return text
+    return parts[0] if (lang == "zh") == bool(HAN.search(parts[0])) else parts[1]
+
+
+def in_language(node: nodes.Node, lang: str) -> bool:
+    """Whether ``node`` is shown to a reader of ``lang`` (not inside the other language)."""
+    other = "lang-en" if lang == "zh" else "lang-zh"
+    while node is not None:
+        if isinstance(node, nodes.Element) and other in node.get("classes", []):
+            return False
+        node = node.parent
+    return True
+
+
+def page_text(doctree: nodes.document, lang: str) -> str:
+    """The page's prose and code as a reader of ``lang`` sees it: no outputs, no raw HTML,
+    no "run it yourself" note."""
+    blocks = []
+    for node in doctree.findall(lambda n: isinstance(n, BLOCKS)):
+        classes = {c for a in _ancestors(node) for c in a.get("classes", [])}
+        if not classes & SKIPPED and in_language(node, lang):
+            text = "".join(t.astext() for t in node.findall(nodes.Text)
+                           if not isinstance(t.parent, nodes.raw))
+            blocks.append(pick(" ".join(text.split()), lang))
+    return " ".join(blocks)
+
+
+def _ancestors(node: nodes.Node):
+    while node.parent is not None:
+        node = node.parent
+        yield node
+
+
+def collect_text(app, doctree: nodes.document) -> None:
+    """``doctree-read``: keep the page's text in both languages."""
+    texts = app.env.__dict__.setdefault("course_search_text", {})
+    texts[app.env.docname] = {lang: page_text(doctree, lang) for lang in ("en", "zh")}
+
+
+def forget_text(app, env, docname: str) -> None:
+    """``env-purge-doc``: a page read again replaces its text."""
+    env.__dict__.get("course_search_text", {}).pop(docname, None)
+
+
+def merge_text(app, env, docnames, other) -> None:
+    """``env-merge-info``: texts read by parallel workers."""
+    env.__dict__.setdefault("course_search_text", {}).update(
+        other.__dict__.get("course_search_text", {}))
+
+
+def write_text(app, exception) -> None:
+    """``build-finished``: ``searchtext.js`` beside ``searchindex.js``."""
+    if exception or app.builder.format != "html":
+        return
+    texts = app.env.__dict__.get("course_search_text", {})
+    payload = json.dumps(texts, ensure_ascii=False, sort_keys=True)
+    Path(app.outdir, "searchtext.js").write_text(f"window.LOSSEDU_TEXT = {payload};\n",
+                                                 encoding="utf-8")
+
+
+def setup(app) -> None:
+    languages["zh"] = CourseChinese
+    app.connect("doctree-read", collect_text)
+    app.connect("env-purge-doc", forget_text)
+    app.connect("env-merge-info", merge_text)
+    app.connect("build-finished", write_text)

@@ -1,0 +1,79 @@
+/* The search page: under each page found, a snippet around the first match, in the reader's
+ * language where the page has the words there (the other language otherwise). The page texts
+ * come from searchtext.js (written by the build), so this works from file:// too. */
+(function () {
+  "use strict";
+  var WIDTH = 80;  /* characters of context on each side of the match */
+
+  /* The whole query first, then its words, longest first. */
+  function terms() {
+    var query = (new URLSearchParams(window.location.search).get("q") || "").trim();
+    var words = typeof splitQuery === "function" ? splitQuery(query) : query.split(/\s+/);
+    words = words.filter(Boolean).sort(function (a, b) { return b.length - a.length; });
+    return [query].concat(words).map(function (w) { return w.toLowerCase(); });
+  }
+  /* The first place in `text` of the first term (or, for English, its stem) that occurs. */
+  function firstMatch(text, words) {
+    var lower = text.toLowerCase(), best = null;
+    words.some(function (word) {
+      var stem = typeof Stemmer === "function" ? new Stemmer().stemWord(word) : word;
+      [word, stem].forEach(function (w) {
+        var at = w ? lower.indexOf(w) : -1;
+        if (at >= 0 && (best === null || at < best.at)) best = { at: at, length: w.length };
+      });
+      return best !== null;
+    });
+    return best;
+  }
+  function snippet(docname) {
+    var texts = (window.LOSSEDU_TEXT || {})[docname];
+    if (!texts) return null;
+    var lang = document.documentElement.getAttribute("data-lang") || "en";
+    var words = terms(), order = lang === "zh" ? ["zh", "en"] : ["en", "zh"];
+    for (var i = 0; i < order.length; i++) {
+      var text = texts[order[i]], match = text && firstMatch(text, words);
+      if (match) return { lang: order[i], text: text, match: match };
+    }
+    return { lang: lang, text: texts[lang], match: null };
+  }
+  function render(found) {
+    var p = document.createElement("p");
+    p.className = "context lossedu-snippet";
+    p.setAttribute("lang", found.lang === "zh" ? "zh-CN" : "en");
+    var text = found.text, m = found.match || { at: 0, length: 0 };
+    var start = Math.max(0, m.at - WIDTH), end = Math.min(text.length, m.at + m.length + WIDTH);
+    p.appendChild(document.createTextNode((start > 0 ? "…" : "") + text.slice(start, m.at)));
+    var mark = document.createElement("mark");
+    mark.textContent = text.slice(m.at, m.at + m.length);
+    p.appendChild(mark);
+    p.appendChild(document.createTextNode(text.slice(m.at + m.length, end) + (end < text.length ? "…" : "")));
+    return p;
+  }
+  function addSnippet(item) {
+    var link = item.querySelector("a");
+    if (!link || item.querySelector(".lossedu-snippet")) return;
+    var root = new URL(document.documentElement.dataset.content_root || "./", window.location.href);
+    var path = decodeURIComponent(new URL(link.href).pathname).slice(decodeURIComponent(root.pathname).length);
+    var found = snippet(path.replace(/\.html$/, ""));
+    if (found && found.text) item.appendChild(render(found));
+  }
+  function refresh() {
+    document.querySelectorAll("#search-results ul.search > li").forEach(function (item) {
+      var old = item.querySelector(".lossedu-snippet");
+      if (old) old.remove();
+      addSnippet(item);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var results = document.getElementById("search-results");
+    if (!results) return;
+    new MutationObserver(function (records) {
+      records.forEach(function (r) {
+        r.addedNodes.forEach(function (n) { if (n.nodeName === "LI") addSnippet(n); });
+      });
+    }).observe(results, { childList: true, subtree: true });
+    /* The language switch: snippets in the new language. */
+    new MutationObserver(refresh).observe(document.documentElement,
+                                          { attributes: true, attributeFilter: ["data-lang"] });
+  });
+})();

@@ -1,0 +1,52 @@
+"""Nothing runs off the side: on a desktop no code cell or printed output needs sideways
+scrolling, and no page is wider than a 390 px phone (a table too wide for a phone scrolls in
+its own box)."""
+
+import pytest
+import site_browser
+from site_browser import CHAPTERS, PAGES, page_id, screenshot
+
+browser = site_browser.browser  # the shared fixture
+
+pytestmark = pytest.mark.browser
+
+# Code and printed output wider than their box (a pixel of rounding allowed).
+TOO_WIDE = """() => [...document.querySelectorAll(
+    'article pre, article .cell_output .output, article .cell_output')]
+  .filter(e => e.checkVisibility() && e.scrollWidth > e.clientWidth + 1)
+  .map(e => (e.closest('.cell_input') ? 'input: ' : 'output: ') +
+            e.innerText.split('\\n').sort((a, b) => b.length - a.length)[0].slice(0, 90))"""
+PAGE_WIDTH = "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+
+
+@pytest.fixture(scope="module")
+def desktop(browser):
+    tab = site_browser.Tab(browser, "en-US", "desktop")
+    yield tab
+    tab.context.close()
+
+
+@pytest.fixture(scope="module")
+def phone(browser):
+    tab = site_browser.Tab(browser, "zh-CN", "phone")
+    yield tab
+    tab.context.close()
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=page_id)
+def test_code_and_output_fit_the_column_on_a_desktop(desktop, path):
+    page = desktop.open(path)
+    assert page.evaluate(TOO_WIDE) == []
+    width, visible = page.evaluate(PAGE_WIDTH)
+    assert width <= visible
+
+
+@pytest.mark.parametrize("path", PAGES, ids=page_id)
+def test_no_page_is_wider_than_a_phone(phone, path):
+    page = phone.open(path)
+    for lang in ("zh", "en"):
+        page.evaluate(f"document.documentElement.setAttribute('data-lang', '{lang}')")
+        width, visible = page.evaluate(PAGE_WIDTH)
+        assert width <= visible, f"{page_id(path)} is {width} px wide in {lang} on a phone"
+    if path.name in ("03_cross_entropy.html", "08_training.html"):
+        screenshot(page, f"phone-{path.stem}", full_page=False)

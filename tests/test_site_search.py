@@ -1,0 +1,65 @@
+"""Search offline: one-character Chinese words (熵) are found, each page found shows a snippet
+around the match in the reader's language, and the summary line is in that language."""
+
+import re
+
+import pytest
+import site_browser
+
+browser, tab = site_browser.browser, site_browser.tab  # the shared fixtures
+
+pytestmark = pytest.mark.browser
+
+# A term, pages it must find, and what the snippet shows in each language.
+CASES = [
+    ("熵", {"book/02_information.html", "book/03_cross_entropy.html"}),
+    ("交叉熵损失", {"book/03_cross_entropy.html"}),  # not a word jieba knows: split by the index
+    ("标签平滑", {"book/03_cross_entropy.html"}),
+    ("label smoothing", {"book/03_cross_entropy.html"}),
+]
+SUMMARY = {"en": r"Search finished, found \d+ page\(s\) matching the search query\.",
+           "zh": r"搜索完成，共找到 \d+ 个页面。"}
+
+
+def search(t, term):
+    page = t.open("search.html", f"?q={term}")
+    page.locator("p.search-summary").wait_for(timeout=15000)
+    page.locator("#search-results ul.search li .lossedu-snippet").first.wait_for(timeout=5000)
+    return page
+
+
+@pytest.mark.parametrize("lang, locale", [("zh", "zh-CN"), ("en", "en-US")])
+@pytest.mark.parametrize("term, expected", CASES, ids=[c[0] for c in CASES])
+def test_search_finds_and_shows_where(tab, lang, locale, term, expected):
+    t = tab(locale)
+    page = search(t, term)
+    items = page.locator("#search-results ul.search > li")
+    found = {}
+    for i in range(items.count()):
+        item = items.nth(i)
+        href = item.locator("a").first.get_attribute("href").split("#")[0]
+        snippet = item.locator(".lossedu-snippet")
+        assert snippet.count() == 1, f"no snippet for {href}"
+        found[href] = (snippet.inner_text(), snippet.get_attribute("lang"),
+                       snippet.locator("mark").inner_text())
+    assert expected <= set(found), f"{term!r} found {sorted(found)}"
+    for href in expected:
+        text, snippet_lang, mark = found[href]
+        assert mark and mark.lower() in term.lower(), (href, text)
+        if lang == "zh":
+            assert snippet_lang == "zh-CN"  # these pages hold every term in Chinese text too
+        elif re.search(r"[\u4e00-\u9fff]", term) is None:
+            assert snippet_lang == "en"
+    assert re.fullmatch(SUMMARY[lang], page.locator("p.search-summary").inner_text())
+    assert t.errors == [] and t.blocked == []
+
+
+def test_snippets_follow_the_language_switch(tab):
+    t = tab("en-US")
+    page = search(t, "softmax")
+    snippet = page.locator(".lossedu-snippet").first
+    assert snippet.get_attribute("lang") == "en"
+    page.click("#lang-toggle")
+    page.wait_for_function("document.querySelector('.lossedu-snippet').lang === 'zh-CN'")
+    assert re.search(r"[\u4e00-\u9fff]", page.locator(".lossedu-snippet").first.inner_text())
+    assert re.fullmatch(SUMMARY["zh"], page.locator("p.search-summary").inner_text())
