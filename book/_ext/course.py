@@ -87,9 +87,36 @@ def dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
     context["script_files"] = unique
 
 
+def figure_languages(app) -> None:
+    """``builder-inited``: an image output that ``lossedu.figures`` marked with
+    ``{"lossedu": {"lang": ..., "alt": ...}}`` gets the class ``lang-en`` / ``lang-zh`` (lang.css
+    shows the reader's language only) and its alt text. myst-nb's ``render_image`` reads only
+    ``width`` and ``height`` from an output's metadata, so it is wrapped (once) to read these."""
+    from functools import wraps
+
+    from myst_nb.core.render import NbElementRenderer
+
+    render_image = getattr(NbElementRenderer.render_image, "__wrapped__",
+                           NbElementRenderer.render_image)
+
+    @wraps(render_image)
+    def render_image_in_language(self, data):
+        image_nodes = render_image(self, data)
+        figure = data.output_metadata.get("lossedu", {})
+        for node in image_nodes:
+            if figure.get("lang") in ("en", "zh"):
+                node["classes"].append(f"lang-{figure['lang']}")
+            if figure.get("alt"):
+                node["alt"] = figure["alt"]
+        return image_nodes
+
+    NbElementRenderer.render_image = render_image_in_language
+
+
 def setup(app):
     app.connect("config-inited", configure)
     app.connect("source-read", wrap_language_cells)
     app.connect("html-page-context", dedupe_scripts, priority=900)  # after the themes
     app.connect("build-finished", copy_mathjax)
+    app.connect("builder-inited", figure_languages)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
