@@ -145,6 +145,7 @@ def site(executed, tmp_path_factory):
         f"sys.path.insert(0, {str(ROOT / 'book' / '_ext')!r})\n"
         "extensions = ['myst_nb', 'course']\n"
         "nb_execution_mode = 'off'\n"
+        "html_theme = 'sphinx_book_theme'\n"  # the course's templates extend the book theme
         f"html_static_path = [{str(ROOT / 'book' / '_static')!r}]\n"
         "html_css_files = ['lang.css']\n"
         "html_js_files = ['lang.js']\n",
