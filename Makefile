@@ -40,7 +40,7 @@ site: $(SETUP)
 	$(BIN)/jupyter-book build . --path-output . --all -W -n --keep-going
 
 browser: $(SETUP) $(AXE)
-	$(BIN)/python -m pytest -q -m browser tests/test_site.py tests/test_site_*.py
+	$(BIN)/python -m pytest -q -m browser tests
 
 ## axe: axe-core (npm), the accessibility checker the browser tests run on every page
 axe: $(AXE)

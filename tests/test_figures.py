@@ -6,7 +6,6 @@ only and writes nothing to stderr. The site build gives each image its language'
 its alt text, and in a browser only the reader's language is shown.
 """
 
-import os
 import re
 import warnings
 from html.parser import HTMLParser
@@ -168,21 +167,15 @@ def test_the_built_page_gives_each_image_its_language_and_alt(site):
 @pytest.mark.browser
 @pytest.mark.skipif(CJK is None, reason="no Simplified Chinese font installed")
 @pytest.mark.parametrize("locale, shown, hidden", [("en-US", "en", "zh"), ("zh-CN", "zh", "en")])
-def test_the_site_shows_the_figure_in_the_readers_language(site, locale, shown, hidden):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=os.environ.get("LOSSEDU_CHROMIUM", "/usr/bin/chromium"),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_context(locale=locale, viewport={"width": 390, "height": 800}).new_page()
-        page.goto(site.as_uri())
-        assert page.locator(f"img.lang-{shown}").first.is_visible()
-        assert not page.locator(f"img.lang-{hidden}").first.is_visible()
-        width = page.locator(f"img.lang-{shown}").first.evaluate(
-            "i => i.getBoundingClientRect().width")
-        assert 0 < width <= 390
-        page.evaluate("document.documentElement.setAttribute('data-lang', "
-                      f"'{hidden}')")  # what the language toggle does
-        assert page.locator(f"img.lang-{hidden}").first.is_visible()
-        assert not page.locator(f"img.lang-{shown}").first.is_visible()
-        browser.close()
+def test_the_site_shows_the_figure_in_the_readers_language(browser, site, locale, shown, hidden):
+    context = browser.new_context(locale=locale, viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    page.goto(site.as_uri())
+    assert page.locator(f"img.lang-{shown}").first.is_visible()
+    assert not page.locator(f"img.lang-{hidden}").first.is_visible()
+    width = page.locator(f"img.lang-{shown}").first.evaluate("i => i.getBoundingClientRect().width")
+    assert 0 < width <= 390
+    page.evaluate(f"document.documentElement.setAttribute('data-lang', '{hidden}')")  # the toggle
+    page.locator(f"img.lang-{hidden}").first.wait_for(state="visible", timeout=5000)  # lazy
+    assert not page.locator(f"img.lang-{shown}").first.is_visible()
+    context.close()

@@ -9,10 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-import site_browser
 from site_browser import ARTIFACTS, CHAPTER, PAGES, SITE, page_id, screenshot
-
-browser, tab = site_browser.browser, site_browser.tab  # the shared fixtures
 
 pytestmark = pytest.mark.browser
 

@@ -9,8 +9,6 @@ import pytest
 import site_browser
 from site_browser import AXE, PAGES, page_id
 
-browser = site_browser.browser  # the shared fixture
-
 pytestmark = pytest.mark.browser
 
 BLOCKING = ("serious", "critical")

@@ -11,10 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import site_browser
 from site_browser import CHAPTERS, ROOT, SITE
-
-browser, tab = site_browser.browser, site_browser.tab  # the shared fixtures
 
 ZIP = SITE / "downloads" / "lossedu-course.zip"
 NOTEBOOKS = sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))

@@ -5,9 +5,6 @@ text is marked `lang="zh-CN"` so it is drawn with Simplified Chinese glyphs."""
 import re
 
 import pytest
-import site_browser
-
-browser, tab = site_browser.browser, site_browser.tab  # the shared fixtures
 
 pytestmark = pytest.mark.browser
 

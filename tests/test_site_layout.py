@@ -6,8 +6,6 @@ import pytest
 import site_browser
 from site_browser import CHAPTERS, PAGES, page_id, screenshot
 
-browser = site_browser.browser  # the shared fixture
-
 pytestmark = pytest.mark.browser
 
 # Code and printed output wider than their box (a pixel of rounding allowed).

@@ -2,10 +2,7 @@
 and close on a phone and a tablet; on a desktop the chapter list collapses and comes back."""
 
 import pytest
-import site_browser
 from site_browser import screenshot
-
-browser, tab = site_browser.browser, site_browser.tab  # the shared fixtures
 
 pytestmark = pytest.mark.browser
 

@@ -4,9 +4,6 @@ around the match in the reader's language, and the summary line is in that langu
 import re
 
 import pytest
-import site_browser
-
-browser, tab = site_browser.browser, site_browser.tab  # the shared fixtures
 
 pytestmark = pytest.mark.browser
 

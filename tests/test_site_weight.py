@@ -10,8 +10,6 @@ import pytest
 import site_browser
 from site_browser import CHAPTERS, PAGES, SITE, page_id
 
-browser, server = site_browser.browser, site_browser.server  # the shared fixtures
-
 pytestmark = pytest.mark.browser
 
 MAX_BYTES = 1_500_000
@@ -42,7 +40,10 @@ def weigh(browser, url: str, base: str):
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=page_id)
 def test_a_chapter_is_light_and_quick(browser, server, path):
-    kinds, load_ms, blocked, _ = weigh(browser, f"{server}/{page_id(path)}", server)
+    # the best of three fresh loads: the machine's other work only ever adds time
+    loads = [weigh(browser, f"{server}/{page_id(path)}", server) for _ in range(3)]
+    kinds, _, blocked, _ = loads[0]
+    load_ms = min(load[1] for load in loads)
     total = sum(kinds.values())
     summary = ", ".join(f"{k} {v / 1e3:.0f} kB" for k, v in sorted(kinds.items()))
     assert total <= MAX_BYTES, f"{page_id(path)} loads {total / 1e6:.2f} MB: {summary}"

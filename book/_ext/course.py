@@ -136,6 +136,14 @@ def figure_languages(app) -> None:
     NbElementRenderer.render_image = render_image_in_language
 
 
+def lazy_images(app, pagename, templatename, context, doctree) -> None:
+    """``html-page-context``: the page's images load when they come into view, so a figure
+    in the other language (hidden) and those further down cost nothing on the first load."""
+    if "body" in context:
+        context["body"] = re.sub(r"<img (?![^>]*\bloading=)", '<img loading="lazy" ',
+                                 context["body"])
+
+
 def setup(app):
     app.connect("config-inited", configure)
     app.connect("source-read", read_source)
@@ -144,4 +152,6 @@ def setup(app):
     course_search.setup(app)
     course_downloads.setup(app)
     app.connect("builder-inited", figure_languages)
+    app.connect("html-page-context", course_solutions.name_toggles_by_their_text)
+    app.connect("html-page-context", lazy_images)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
