@@ -357,21 +357,7 @@ def my_mse(input, target, reduction="mean"):
     ...
 
 
-STUB_REPORT = """\
-mse_loss：0/6 例通过 · 0/6 cases passed
-  ✗  1  default            返回了 None · returned None
-  ✗  2  reduction='none'   返回了 None · returned None
-  ✗  3  reduction='sum'    返回了 None · returned None
-  ✗  4  (2, 3, 4), 'mean'  返回了 None · returned None
-  ✗  5  float32            返回了 None · returned None
-  ✗  6  random (2, 6)      返回了 None · returned None
-第 1 例 · case 1: default
-  调用 · call: mse_loss(input (5,) float64, target (5,) float64)
-  函数没有返回任何值。
-  The function returned nothing.
-  提示：是不是漏写了 return？
-  Hint: Is the `return` statement missing?
-  复现 · reproduce: my_mse(**lossedu.exercises.case_args('mse_loss', 1))"""
+STUB_REPORT = "mse_loss：尚未作答 · not attempted yet"
 
 
 def test_a_stub_gets_a_stable_helpful_report(capsys):
@@ -395,7 +381,7 @@ def test_a_bare_not_implemented_stub_is_named_once_and_gets_its_hint():
 
 def test_the_html_table_has_a_row_per_case_marks_each_language_and_escapes_what_came_back():
     def raises(input, target, reduction="mean"):
-        raise NotImplementedError("<b>not bold</b>")
+        raise RecursionError("<b>not bold</b>")
 
     report = check("mse_loss", raises, quiet=True)
     page = report._repr_html_()
@@ -444,17 +430,3 @@ def test_an_unknown_exercise_gets_a_report_that_suggests_the_closest():
 def test_something_not_callable_gets_a_report():
     report = check("mse_loss", 3.0, quiet=True)
     assert not report.passed and "Expected a function to check, got a float" in str(report)
-
-
-def test_a_missing_reference_gets_a_report(monkeypatch):
-    import lossedu.exercises.grading as grading
-
-    def missing(**args):
-        raise ImportError("No module named 'lossedu.segmentation'")
-
-    exercise = EXERCISES["mse_loss"]
-    monkeypatch.setitem(grading.EXERCISES, "mse_loss",
-                        type(exercise)(**{**exercise.__dict__, "reference": missing}))
-    report = check("mse_loss", solutions.my_mse_loss, quiet=True)
-    assert not report.passed and "not available yet" in str(report)
-    assert "lossedu.segmentation" in str(report)

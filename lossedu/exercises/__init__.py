@@ -13,7 +13,7 @@ From a shell, ``python -m lossedu check FILE`` grades a notebook or a .py file a
 """
 
 from lossedu.exercises.catalog import EXERCISES
-from lossedu.exercises.grading import case_args, check
-from lossedu.exercises.report import CaseResult, Report
+from lossedu.checker.grading import case_args, check  # noqa: I001 (the catalogue first)
+from lossedu.checker.report import CaseResult, Report
 
 __all__ = ["check", "EXERCISES", "Report", "CaseResult", "case_args"]

@@ -327,6 +327,7 @@ FOCAL = Exercise(
     reference=_focal,
     make_cases=_focal_cases,
     positional=2,
+    allows=("binary_cross_entropy_with_logits",),  # torchvision's own focal loss calls it
     mistakes=(
         Mistake("朴素的 log(sigmoid(x))：|x| 很大时得到 −inf 或 nan。BCE 部分请用 "
                 "binary_cross_entropy_with_logits 的稳定形式。",

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 
 from lossedu._checks import shape_str
 
@@ -19,6 +20,11 @@ F32 = torch.float32
 TOLERANCE = {F64: {"rtol": 1e-4, "atol": 1e-6}, F32: {"rtol": 5e-4, "atol": 1e-5}}
 
 
+# What a case may apply to a leaf before the submission sees it, by name (a case travels to
+# the process that runs the submission as plain data).
+TRANSFORMS = {"log_softmax": lambda logits: F.log_softmax(logits, -1)}
+
+
 @dataclass(frozen=True)
 class Case:
     """One call of the submission: ``args`` by torch's argument names, in signature order.
@@ -29,15 +35,16 @@ class Case:
         grad: the floating inputs handed with ``requires_grad``; their gradients are compared.
         values_only: compare values, not gradients (cases at a kink or a clamp, where a
             sound formula may pick another subgradient).
-        through: ``{name: f}``: the submission gets ``f(leaf)`` instead of the leaf (CTC takes
-            log_softmax of logits, the gradient is compared with respect to the logits).
+        through: ``{name: transform}``: the submission gets ``TRANSFORMS[transform](leaf)``
+            instead of the leaf (CTC takes log_softmax of logits, and the gradient is compared
+            with respect to the logits).
     """
 
     label: str
     args: dict[str, Any]
     grad: tuple[str, ...] = ()
     values_only: bool = False
-    through: dict[str, Callable] = field(default_factory=dict)
+    through: dict[str, str] = field(default_factory=dict)
 
     @property
     def dtype(self) -> torch.dtype:
@@ -58,9 +65,19 @@ class Case:
                 if name in self.grad:
                     leaves[name] = value.requires_grad_(True)
                     if name in self.through:
-                        value = self.through[name](value)
+                        value = TRANSFORMS[self.through[name]](value)
             args[name] = value
         return args, leaves
+
+    def to_plain(self) -> dict:
+        """The case as plain data, for the process that runs the submission."""
+        return {"label": self.label, "args": self.args, "grad": list(self.grad),
+                "values_only": self.values_only, "through": self.through}
+
+    @classmethod
+    def from_plain(cls, data: dict) -> "Case":
+        return cls(data["label"], data["args"], tuple(data["grad"]), data["values_only"],
+                   data["through"])
 
     def describe(self, exercise_id: str) -> str:
         """The call in one line: ``mse_loss(input (3,) float64, target (3,) float64)``."""
@@ -100,6 +117,10 @@ class Exercise:
         mistakes: checked in order on a failing case; the first that matches is named.
         positional: how many leading arguments are passed by position; the others go by
             keyword, and only where the case sets them.
+        forbids: built-ins the answer may not call beyond torch's and lossedu's losses (by
+            name: ``"log_softmax"`` for cross-entropy).
+        allows: torch losses the answer may call all the same (focal loss is built on
+            ``binary_cross_entropy_with_logits``).
     """
 
     id: str
@@ -110,13 +131,8 @@ class Exercise:
     make_cases: Callable[[], list[Case]]
     mistakes: tuple[Mistake, ...] = ()
     positional: int = 2
-
-
-def call(fn: Callable, args: dict[str, Any], positional: int) -> Any:
-    """Call ``fn`` as a student would call torch: leading tensors by position, options by
-    keyword."""
-    values = list(args.values())
-    return fn(*values[:positional], **dict(list(args.items())[positional:]))
+    forbids: tuple[str, ...] = ()
+    allows: tuple[str, ...] = ()
 
 
 def generator(seed: int) -> torch.Generator:

@@ -8,7 +8,7 @@ import html
 import sys
 from dataclasses import dataclass, field
 
-from lossedu.exercises.texts import REPORT, say
+from lossedu.checker.texts import REPORT, say
 
 MAX_DETAILS = 3  # detail blocks shown: the first failing case of each distinct reason
 
@@ -56,6 +56,7 @@ class Report:
     notes: list[tuple[str, str]] = field(default_factory=list)
     error: tuple[str, str] | None = None
     function: str = "fn"
+    not_attempted: bool = False  # every case raised NotImplementedError: a stub, untouched
     _shown_in: int | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -71,7 +72,7 @@ class Report:
     def to_dict(self) -> dict:
         return {"exercise": self.exercise, "function": self.function, "passed": self.passed,
                 "score": self.score, "error": list(self.error) if self.error else None,
-                "notes": [list(n) for n in self.notes],
+                "notes": [list(n) for n in self.notes], "not_attempted": self.not_attempted,
                 "cases": [c.to_dict() for c in self.cases]}
 
     # --- what to show ---------------------------------------------------------------------
@@ -114,6 +115,8 @@ class Report:
         return f"{zh} · {en}: "
 
     def __str__(self) -> str:
+        if self.not_attempted:
+            return f"{self.exercise}：{self.error[0]} · {self.error[1]}"
         if self.error is not None:
             return f"{self.exercise}\n  {self.error[0]}\n  {self.error[1]}"
         zh, en = self._title()
@@ -139,6 +142,9 @@ class Report:
         """The report as an HTML table. Each language is marked (``lang-zh``, ``lang-en``):
         the course's site shows the reader's language only, JupyterLab shows both."""
         e = html.escape
+        if self.not_attempted:
+            return (f"<div class='lossedu-check'><p><b>{e(self.exercise)}</b>: "
+                    f"{_both(*self.error)}</p></div>")
         if self.error is not None:
             return (f"<div class='lossedu-check'><p><b>{e(self.exercise)}</b></p>"
                     f"<p>{_both(*self.error, '<br>')}</p></div>")

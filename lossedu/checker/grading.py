@@ -1,11 +1,13 @@
-"""Grading: run a submission on an exercise's cases, compare with the reference, name the
+"""Grading, on the trusted side: compare what an answer returned with the reference, name the
 mistake.
 
-For each case, in order: did the call return (no exception, no exit, in time)? Did it leave
-its inputs alone? Is the result a tensor of the right shape, with the reference's values
-(then dtype)? Is it on the autograd graph, with the reference's gradients? The first thing
+The answer ran elsewhere (a forked child, or a sandbox) on the case inputs only and sent back
+raw outputs and gradients; the reference runs here, after it. For each case, in order: did the
+call return (no exception, no exit, in time, no built-in called)? Did it leave its inputs
+alone? Is the result a tensor of the right shape, with the reference's values (then dtype)? Is
+it on the autograd graph, with the reference's gradients (of ``out.sum()``)? The first thing
 that fails is the case's status. On a wrong value, each of the exercise's classic mistakes is
-computed on the same inputs; the first whose output equals the submission's is the hint.
+computed on the same inputs; the first whose output equals the answer's is the hint.
 """
 
 import difflib
@@ -17,11 +19,13 @@ from dataclasses import dataclass
 import torch
 
 from lossedu._checks import shape_str
-from lossedu.exercises import sandbox
+from lossedu.checker import fork
+from lossedu.checker.guard import TORCH_LOSSES
+from lossedu.checker.report import CaseResult, Report, show
+from lossedu.checker.schema import split
+from lossedu.checker.texts import DETAIL, HINT, REPORT, STATUS, say
 from lossedu.exercises.catalog import EXERCISES
-from lossedu.exercises.report import CaseResult, Report, show
 from lossedu.exercises.spec import Case, Exercise
-from lossedu.exercises.texts import DETAIL, HINT, REPORT, STATUS, say
 
 DEFAULT_MEMORY = 2 * 1024**3  # bytes the submission may allocate beyond what the caller uses
 
@@ -31,9 +35,10 @@ def check(exercise_id: str, fn: Callable, *, timeout: float = 10.0,
     """Grade ``fn`` on the exercise ``exercise_id``: show a short report and return it.
 
     ``fn`` takes the arguments of the lossedu function of that name (torch's signature where
-    torch has the loss). It runs in a child process on copies of each case's inputs, for at
-    most ``timeout`` seconds in all and ``memory_limit`` bytes of extra memory; whatever it
-    does, ``check`` returns a report and never raises.
+    torch has the loss), and computes the loss by hand: an answer that calls torch's or
+    lossedu's loss does not pass. It runs in a child process on copies of each case's inputs,
+    for at most ``timeout`` seconds in all and ``memory_limit`` bytes of extra memory; whatever
+    it does, ``check`` returns a report and never raises.
 
     Args:
         exercise_id: a key of :data:`lossedu.exercises.EXERCISES`, such as ``"mse_loss"``.
@@ -57,6 +62,9 @@ def check(exercise_id: str, fn: Callable, *, timeout: float = 10.0,
     """
     try:
         report = _check(exercise_id, fn, timeout, memory_limit)
+    except KeyboardInterrupt as error:  # a signal from the answer's process, or the user
+        report = Report(str(exercise_id), error=say(REPORT, "interrupted",
+                                                    error=type(error).__name__))
     except Exception as error:  # a bug of the checker's own: still a report, not a crash
         report = Report(str(exercise_id), error=say(REPORT, "internal",
                                                     error=f"{type(error).__name__}: {error}"))
@@ -71,11 +79,10 @@ def case_args(exercise_id: str, n: int) -> dict:
     return EXERCISES[exercise_id].make_cases()[n - 1].prepare()[0]
 
 
-@dataclass
-class _Expected:
-    value: torch.Tensor
-    grads: dict[str, torch.Tensor | None]
-    cotangent: torch.Tensor | None  # what is backpropagated; None: values only
+def forbidden(exercise: Exercise) -> frozenset[str]:
+    """The built-ins an answer to ``exercise`` may not call: torch's losses (less what the
+    exercise allows) and what it forbids besides; lossedu's own code is never allowed."""
+    return (TORCH_LOSSES - set(exercise.allows)) | set(exercise.forbids)
 
 
 def _check(exercise_id, fn, timeout, memory_limit) -> Report:
@@ -84,29 +91,61 @@ def _check(exercise_id, fn, timeout, memory_limit) -> Report:
         return Report(str(exercise_id), error=_unknown(exercise_id))
     if not callable(fn):
         return Report(exercise_id, error=say(REPORT, "not_callable", type=type(fn).__name__))
-    try:
-        cases = exercise.make_cases()
-        expected = [_reference(exercise, case) for case in cases]
-    except (ImportError, AttributeError) as error:  # a reference module not there yet
-        return Report(exercise_id, error=say(REPORT, "unavailable", error=str(error)))
-    run = sandbox.run(fn, cases, exercise.positional, [e.cotangent for e in expected],
-                      timeout, memory_limit)
-    first_missing = next((i for i, r in enumerate(run.results) if r is None), None)
+    cases = exercise.make_cases()
+    run = fork.run(fn, [c.to_plain() for c in cases], exercise.positional,
+                   forbidden(exercise), timeout, memory_limit)
+    name = getattr(fn, "__name__", "fn")
+    report = grade(exercise, cases, run.messages, outcome=run.outcome, exit=run.exit,
+                   timeout=timeout, function=name if isinstance(name, str) else "fn")
+    if not run.isolated:
+        report.notes.append(REPORT["no_fork"])
+    return report
+
+
+def grade(exercise: Exercise, cases: list[Case], messages: list, *, outcome: str = "ok",
+          exit: str = "", timeout: float = 10.0, function: str = "fn",
+          allow_builtins: bool = False) -> Report:
+    """The report on an answer from the messages its process sent back (see
+    :mod:`lossedu.checker.schema`)."""
+    raws, findings = split(messages, len(cases))
+    first_missing = next((i for i, r in enumerate(raws) if r is None), None)
     results = []
-    for i, (case, want, raw) in enumerate(zip(cases, expected, run.results, strict=True)):
-        result = _grade(exercise, case, want, raw, run, timeout, first=i == first_missing)
-        result.n, result.call = i + 1, case.describe(exercise.id)
+    for i, (case, raw, found) in enumerate(zip(cases, raws, findings, strict=True)):
+        if raw is not None and found and not (allow_builtins and _only_builtins(found)):
+            result = _finding(found)
+        else:
+            result = _grade_raw(exercise, case, raw, outcome, exit, timeout,
+                                first=i == first_missing)
+        result.n, result.label, result.call = i + 1, case.label, case.describe(exercise.id)
         results.append(result)
     notes = []
+    called = sorted({name for found in findings for kind, name in found if kind == "builtin"})
+    if allow_builtins and called:
+        notes.append(say(REPORT, "builtins_allowed", names=", ".join(called)))
     if results and all(r.passed for r in results):
         notes.append(REPORT["all_passed"])
-    if run.printed:
-        notes.append(say(REPORT, "printed", lines=run.printed, s="" if run.printed == 1 else "s"))
-    if not run.isolated:
-        notes.append(REPORT["no_fork"])
-    name = getattr(fn, "__name__", "fn")
-    return Report(exercise_id, results, notes,
-                  function=name if name.isidentifier() else "fn")
+    printed = max((r.get("printed", 0) for r in raws if r), default=0)
+    if printed:
+        notes.append(say(REPORT, "printed", lines=printed, s="" if printed == 1 else "s"))
+    function = function if function.isidentifier() else "fn"
+    if results and all(r.status == "none" or r.short[1] == "raised NotImplementedError"
+                       for r in results):  # a stub nobody has started
+        return Report(exercise.id, results, [], say(REPORT, "not_attempted"), function,
+                      not_attempted=True)
+    return Report(exercise.id, results, notes, function=function)
+
+
+def _only_builtins(found: list[tuple[str, str]]) -> bool:
+    return all(kind == "builtin" for kind, _ in found)
+
+
+def _finding(found: list[tuple[str, str]]) -> CaseResult:
+    tampered = [name for kind, name in found if kind == "tamper"]
+    if tampered:
+        names = ", ".join(f"`{n}`" for n in tampered)
+        return _result("tamper", details=[say(DETAIL, "tamper", names=names)])
+    names = ", ".join(f"`{n}`" for _, n in found)
+    return _result("builtin", details=[say(DETAIL, "builtin", names=names)])
 
 
 def _unknown(exercise_id) -> tuple[str, str]:
@@ -119,6 +158,12 @@ def _unknown(exercise_id) -> tuple[str, str]:
     return zh, en
 
 
+@dataclass
+class _Expected:
+    value: torch.Tensor
+    grads: dict[str, torch.Tensor | None]  # empty: values only
+
+
 def _reference(exercise: Exercise, case: Case) -> _Expected:
     """The reference's output on the case and, where compared, its gradients of out.sum()."""
     args, leaves = case.prepare()
@@ -126,10 +171,10 @@ def _reference(exercise: Exercise, case: Case) -> _Expected:
         warnings.simplefilter("ignore")  # nothing may print in a notebook's stored output
         out = exercise.reference(**args)
     if not leaves or case.values_only:
-        return _Expected(out.detach(), {}, None)
-    cotangent = torch.ones_like(out.detach())
-    grads = torch.autograd.grad(out, list(leaves.values()), cotangent, allow_unused=True)
-    return _Expected(out.detach(), dict(zip(leaves, grads, strict=True)), cotangent)
+        return _Expected(out.detach(), {})
+    grads = torch.autograd.grad(out, list(leaves.values()), torch.ones_like(out),
+                                allow_unused=True)
+    return _Expected(out.detach(), dict(zip(leaves, grads, strict=True)))
 
 
 def _result(status: str, *, passed: bool = False, details=(), hint=None, expected=None,
@@ -138,21 +183,18 @@ def _result(status: str, *, passed: bool = False, details=(), hint=None, expecte
                       expected, got, hint)
 
 
-def _grade(exercise, case, want, raw, run, timeout, first) -> CaseResult:
-    result = _grade_raw(exercise, case, want, raw, run, timeout, first)
-    result.label = case.label
-    return result
-
-
-def _grade_raw(exercise, case, want, raw, run, timeout, first) -> CaseResult:
+def _grade_raw(exercise, case, raw, outcome, exit, timeout, first) -> CaseResult:
     if raw is None:
-        if first and run.outcome == "timeout":
+        if first and outcome == "timeout":
             return _result("timeout", details=[say(DETAIL, "timeout", seconds=timeout)],
                            hint=HINT["timeout"])
-        if first and run.outcome == "died":
-            return _result("died", details=[say(DETAIL, "died", exit=run.exit)],
-                           hint=HINT["died"])
+        if first and outcome == "died":
+            return _result("died", details=[say(DETAIL, "died", exit=exit)], hint=HINT["died"])
+        if first and outcome in ("too_much", "garbled"):
+            return _result("invalid", details=[say(DETAIL, "invalid", why=outcome)])
         return _result("not_run", details=[DETAIL["not_run"]])
+    if raw["status"] == "invalid":
+        return _result("invalid", details=[say(DETAIL, "invalid", why=raw["why"])])
     if raw["status"] == "raised":
         # the status already names the type; the message, where there is one, says more
         details = [say(DETAIL, "raised", type=raw["type"], message=raw["message"])
@@ -164,25 +206,26 @@ def _grade_raw(exercise, case, want, raw, run, timeout, first) -> CaseResult:
     if raw["status"] == "exit":
         return _result("exit", details=[say(DETAIL, "exit", code=raw["code"])],
                        hint=HINT["exit"])
-    if raw["kind"] == "none":
+    if raw["output"] == "none":
         return _result("none", details=[DETAIL["none"]], hint=HINT["none"])
-    if raw["kind"] == "other":
+    if raw["output"] == "other":
         hint = HINT["numpy"] if raw["type"].startswith("numpy") else None
         return _result("other", details=[say(DETAIL, "other", type=raw["type"])], hint=hint)
     if raw["mutated"]:
         names = ", ".join(f"`{name}`" for name in raw["mutated"])
         return _result("mutated", details=[say(DETAIL, "mutated", names=names)],
                        hint=HINT["mutated"])
+    want = _reference(exercise, case)  # only now, in this process: the answer has run
     value = _value_failure(exercise, case, want.value, raw)
     if value is not None:
         return value
-    if raw["kind"] == "tensor" and raw["dtype"] != str(want.value.dtype):
+    if raw["output"] == "tensor" and raw["dtype"] != str(want.value.dtype):
         dtypes = {"expected": _dtype(str(want.value.dtype)), "got": _dtype(raw["dtype"])}
         return _result("dtype", details=[say(DETAIL, "dtype", **dtypes)], hint=HINT["dtype"])
-    if raw["kind"] == "number":
+    if raw["output"] == "number":
         return _result("number", details=[say(DETAIL, "number", type=raw["type"])],
                        hint=HINT["number"])
-    if want.cotangent is not None:
+    if want.grads:
         gradient = _gradient_failure(want, raw, case.tolerance)
         if gradient is not None:
             return gradient
@@ -191,16 +234,18 @@ def _grade_raw(exercise, case, want, raw, run, timeout, first) -> CaseResult:
 
 def _value_failure(exercise, case, expected: torch.Tensor, raw: dict) -> CaseResult | None:
     """Shape, then values; None if both match."""
-    shape = tuple(raw["shape"])
-    got = None
-    if raw["value"] is not None:
-        got = torch.tensor(raw["value"], dtype=torch.float64).reshape(shape)
+    if raw["output"] == "number":
+        shape, got = (), torch.tensor(raw["value"], dtype=torch.float64)
+    else:
+        shape = tuple(raw["shape"])
+        got = None if raw["value"] is None else raw["value"].to(torch.float64)
     if shape != tuple(expected.shape):
         details = [say(DETAIL, "shape", expected=shape_str(expected.shape), got=shape_str(shape))]
         hint = _recognise(exercise, case, got) if got is not None else None
         return _result("shape", details=details, hint=hint or _shape_hint(expected, shape))
-    if got is None:
-        return None
+    if got is None:  # a value was due and none came (too large to send)
+        numel = torch.Size(shape).numel()
+        return _result("invalid", details=[say(DETAIL, "too_large", numel=numel)])
     want = expected.to(torch.float64)
     close = torch.isclose(got, want, equal_nan=True, **case.tolerance)
     if bool(close.all()):
@@ -214,7 +259,7 @@ def _value_failure(exercise, case, expected: torch.Tensor, raw: dict) -> CaseRes
 
 
 def _gradient_failure(want: _Expected, raw: dict, tolerance: dict) -> CaseResult | None:
-    if raw["kind"] != "tensor" or not raw["requires_grad"]:
+    if raw["output"] != "tensor" or not raw["requires_grad"]:
         return _result("detached", details=[DETAIL["detached"]], hint=HINT["detached"])
     if "backward_error" in raw:
         error = raw["backward_error"]
@@ -222,14 +267,18 @@ def _gradient_failure(want: _Expected, raw: dict, tolerance: dict) -> CaseResult
         return _result("backward", details=details,
                        hint=_error_hint(None, error["type"], error["message"]))
     of_sum = [REPORT["of_sum"]] if want.value.dim() else []
+    grads = raw.get("grads", {})
     for name, expected in want.grads.items():
         expected = torch.zeros(0) if expected is None else expected.to(torch.float64)
-        got = raw["grads"].get(name)
+        got = grads.get(name)
         if got is None:
             if expected.numel() and bool((expected == 0).all()):
                 continue  # unused and not needed: a zero gradient either way
             return _result("grad", details=[say(DETAIL, "grad_none", name=f"`{name}`")])
-        got = torch.tensor(got, dtype=torch.float64).reshape(expected.shape)
+        got = got.to(torch.float64)
+        if got.shape != expected.shape:
+            return _result("grad", details=[say(DETAIL, "shape", expected=shape_str(
+                expected.shape), got=shape_str(got.shape))])
         close = torch.isclose(got, expected, equal_nan=True, **tolerance)
         if bool(close.all()):
             continue

@@ -21,6 +21,9 @@ STATUS = {
     "backward": ("反向传播出错", "backward failed"),
     "grad": ("梯度不对", "wrong gradient"),
     "grad_nan": ("梯度含 nan", "nan in the gradient"),
+    "builtin": ("调用了内置函数", "called a built-in"),
+    "tamper": ("触碰了检查器", "reached for the checker"),
+    "invalid": ("结果无法读取", "unreadable result"),
 }
 
 # What went wrong in one case, in a sentence.
@@ -52,6 +55,17 @@ DETAIL = {
                  "(requires_grad=False): no gradient reaches the inputs."),
     "backward": ("对结果反向传播时抛出 {type}: {message}",
                  "Backpropagating through the result raised {type}: {message}"),
+    "builtin": ("它调用了 {names}：这道练习要你亲手写出这个损失，不能调用现成的实现。",
+                "It called {names}: the exercise asks you to write this loss by hand, not to "
+                "call a ready-made one."),
+    "tamper": ("它用了 {names}，这会让检查器无法确认结果是你自己算出来的，所以不计分。",
+               "It used {names}, which would keep the checker from knowing that you computed "
+               "the result yourself, so it does not count."),
+    "invalid": ("运行你的函数的进程送回了无法读取的结果（{why}）。",
+                "The process running your function sent back something that is not a result "
+                "({why})."),
+    "too_large": ("结果太大（{numel} 个数），检查器不比较这么大的张量。",
+                  "The result is too large ({numel} numbers) for the checker to compare."),
     "grad_none": ("结果与 {name} 无关（梯度为 None），但它应当有梯度。",
                   "The result does not depend on {name} (its gradient is None), but it should."),
 }
@@ -148,6 +162,10 @@ REPORT = {
                    "All cases pass: values and gradients match the reference."),
     "printed": ("你的函数输出了 {lines} 行（未显示）。",
                 "Your function printed {lines} line{s} (not shown)."),
+    "builtins_allowed": ("允许调用内置函数（--allow-builtins）：{names} 不影响得分。",
+                         "Built-ins allowed (--allow-builtins): {names} did not cost marks."),
+    "interrupted": ("检查被中断（{error}）。", "The check was interrupted ({error})."),
+    "not_attempted": ("尚未作答", "not attempted yet"),
     "no_fork": ("这个系统不支持 fork：本次检查没有时间和内存限制。",
                 "This system cannot fork: no time or memory limit applied."),
     "unknown": ("没有名为 {id!r} 的练习。可选的有：{choices}。",
@@ -155,8 +173,6 @@ REPORT = {
     "close": ("你是不是想写 {name!r}？", "Did you mean {name!r}?"),
     "not_callable": ("要检查的应是一个函数，得到的是 {type}。",
                      "Expected a function to check, got a {type}."),
-    "unavailable": ("这道练习的参考实现还不能使用（{error}）。",
-                    "This exercise's reference is not available yet ({error})."),
     "internal": ("检查器自身出错（{error}），请告诉老师。",
                  "The checker itself failed ({error}); please report it."),
 }
