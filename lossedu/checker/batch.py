@@ -4,9 +4,11 @@ grading here (:mod:`grading`), the result files written here once every sandbox 
 import csv
 import json
 import os
+import queue
+import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lossedu.checker import sandbox, scan
@@ -96,13 +98,36 @@ def run_submission(path: Path, exercise_ids: Iterable[str], limits: Limits | Non
         return result
     ids = list(exercise_ids)
     cases = {i: EXERCISES[i].make_cases() for i in ids}
-    job = {"cells": sources, "exercises": {
-        i: {"cases": [c.to_plain() for c in cases[i]], "positional": EXERCISES[i].positional,
-            "forbidden": sorted(forbidden(EXERCISES[i]))} for i in ids}}
-    run = sandbox.run(path, job, limits, slot)
-    result.output = (run.stdout + run.stderr)[-sandbox.TAIL:]
     evasions = [f"{what} ({_where(path, n, line)})" for n, source in enumerate(sources)
                 for line, what in scan.scan(source)]
+    deadline = time.monotonic() + limits.time_limit
+    remaining, runs = ids, 0
+    while remaining and runs <= len(ids):
+        left = replace(limits, time_limit=max(1.0, deadline - time.monotonic()))
+        run = sandbox.run(path, _job(sources, remaining, cases), left, slot)
+        runs += 1
+        stopped = _grade_run(result, run, cases, sources, evasions, limits, allow_builtins)
+        # an answer that hung or ended the process: the others get a fresh sandbox
+        remaining = [i for i in remaining if i not in result.reports and i != stopped]
+        if stopped is None or run.outcome == "timeout" and time.monotonic() >= deadline:
+            break
+    _conclude(result, run)
+    return result
+
+
+def _job(sources: list[str], ids: list[str], cases: dict) -> dict:
+    """What the sandbox gets: the code, and per exercise the case inputs and the built-ins
+    it forbids; never an expected value."""
+    return {"cells": sources, "exercises": {
+        i: {"cases": [c.to_plain() for c in cases[i]], "positional": EXERCISES[i].positional,
+            "forbidden": sorted(forbidden(EXERCISES[i]))} for i in ids}}
+
+
+def _grade_run(result: Submission, run, cases, sources, evasions, limits,
+               allow_builtins) -> str | None:
+    """Grade the answers one sandbox ran; the exercise it was running when it stopped
+    early (None if it ran to the end, or stopped before any answer)."""
+    result.output = (run.stdout + run.stderr)[-sandbox.TAIL:]
     by_exercise, current = {}, None
     for message in run.messages:
         kind = message.get("kind") if isinstance(message, dict) else None
@@ -112,25 +137,31 @@ def run_submission(path: Path, exercise_ids: Iterable[str], limits: Limits | Non
             result.found[current] = message["name"][:80]
             by_exercise[current] = []
         elif kind == "problem" and isinstance(message.get("zh"), str) and \
-                isinstance(message.get("en"), str):
-            result.problems.append((message["zh"][:500], message["en"][:500]))
+                isinstance(message.get("en"), str) and not result.reports:
+            if (message["zh"][:500], message["en"][:500]) not in result.problems:
+                result.problems.append((message["zh"][:500], message["en"][:500]))
         elif kind in ("case", "builtin", "tamper") and current is not None:
             by_exercise[current].append(message)
-    last = current
+    stopped = current if run.outcome != "ok" else None
     for exercise_id, messages in by_exercise.items():
         exercise = EXERCISES[exercise_id]
-        findings = [{"kind": "tamper", "name": f"{e}"} for e in evasions]
+        findings = [{"kind": "tamper", "name": e} for e in evasions]
         findings += [{"kind": "builtin", "name": f"{name} (line {line})"}
                      for source in sources for line, name in
                      scan.builtins_in(source, result.found[exercise_id], forbidden(exercise))]
-        messages = _with_findings(messages, findings)
-        outcome = run.outcome if exercise_id == last else "ok"
+        outcome = run.outcome if exercise_id == stopped else "ok"
         result.reports[exercise_id] = grade(
-            exercise, cases[exercise_id], messages, outcome=_case_outcome(outcome),
+            exercise, cases[exercise_id], _with_findings(messages, findings),
+            outcome=_case_outcome(outcome), exit=_exit(run.exit_code),
             timeout=limits.timeout, function=result.found[exercise_id],
             allow_builtins=allow_builtins)
-    _conclude(result, run)
-    return result
+    return stopped
+
+
+def _exit(code: int | None) -> str:
+    if code is None:
+        return "?"
+    return f"signal {-code}" if code < 0 else f"exit code {code}"
 
 
 def _where(path: Path, cell: int, line: int) -> str:
@@ -156,14 +187,19 @@ def _case_outcome(outcome: str) -> str:
 
 
 def _conclude(result: Submission, run) -> None:
-    if run.outcome in OUTCOME:
+    if run.outcome in OUTCOME and not result.reports:  # it stopped before any answer ran
         status, zh, en = OUTCOME[run.outcome]
         result.status = status
+        if run.outcome == "died":
+            zh, en = f"{zh}（{_exit(run.exit_code)}）", f"{en} ({_exit(run.exit_code)})"
         result.problems.append((zh, en))
         result.flags.append(run.outcome)
     elif not result.reports:
         result.status = "no answers"
     statuses = {c.status for r in result.reports.values() for c in r.cases}
+    for flag in ("timeout", "died"):
+        if flag in statuses and flag not in result.flags:
+            result.flags.append(flag)
     for flag in ("builtin", "tamper"):
         if flag in statuses:
             result.flags.append(flag)
@@ -187,21 +223,25 @@ def grade_folder(folder: Path, out: Path, exercise_ids: list[str] | None = None,
     folder = Path(folder)
     files = find_submissions(folder)
     ids = exercise_ids or list(EXERCISES)
-    slots = max(1, jobs)
+    slots = queue.SimpleQueue()  # a sandbox's uid is its slot's: two never share one
+    for slot in range(max(1, jobs)):
+        slots.put(slot)
 
-    def one(k_file):
-        k, file = k_file
+    def one(file):
         name = file.relative_to(folder).as_posix()
+        slot = slots.get()
         try:
-            return run_submission(file, ids, limits, name, k % slots, allow_builtins)
+            return run_submission(file, ids, limits, name, slot, allow_builtins)
         except Exception as error:  # the checker's own failure: a row that says so
             return Submission(name, "crashed", sandbox.isolation(), [(
                 f"检查器自身出错：{type(error).__name__}", f"The checker failed: "
                 f"{type(error).__name__}: {error}")])
+        finally:
+            slots.put(slot)
 
-    with ThreadPoolExecutor(slots) as pool:
+    with ThreadPoolExecutor(max(1, jobs)) as pool:
         results = []
-        for submission in pool.map(one, enumerate(files)):
+        for submission in pool.map(one, files):
             results.append(submission)
             if progress:
                 progress(submission, len(results), len(files))

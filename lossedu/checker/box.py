@@ -102,8 +102,11 @@ def _run_python(path: Path):
 def _run_notebook(cells: list[str]):
     """Each code cell in turn, in one IPython shell (magics work; no kernel is started)."""
     from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
 
-    shell = InteractiveShell.instance()
+    config = Config()
+    config.HistoryManager.enabled = False  # no history thread (a thread blocks the answers)
+    shell = InteractiveShell.instance(config=config)
     for number, source in enumerate(cells, start=1):
         send({"kind": "cell", "n": number})
         try:

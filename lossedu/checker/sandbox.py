@@ -65,6 +65,7 @@ class BoxRun:
     stdout: str = ""
     stderr: str = ""
     seconds: float = 0.0
+    exit_code: int | None = None
 
 
 def isolation() -> str:
@@ -120,6 +121,7 @@ def _run(submission, job, limits, slot, folder: Path) -> BoxRun:
         ACTIVE.discard(process.pid)
         os.close(receive)
     result.seconds = time.monotonic() - started
+    result.exit_code = process.returncode
     return result
 
 
