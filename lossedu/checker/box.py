@@ -27,20 +27,22 @@ def candidates(exercise_id: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def send(message: dict) -> None:
-    frames.send(RESULTS, message)
-
-
 def main() -> None:
     job = torch.load(sys.argv[1], weights_only=True)
-    guard = Guard(RESULTS)
+    os.unlink(sys.argv[1])  # the token in it stays in this function only
+    token = bytes.fromhex(job["token"])
+
+    def send(message: dict) -> None:
+        frames.send(RESULTS, message, token)
+
+    guard = Guard(RESULTS, token=token)
     checked: dict = {}
     _record_checks(checked)
     path = Path(job["submission"])
     if path.suffix == ".ipynb":
-        namespace, own = _run_notebook(job["cells"])
+        namespace, own = _run_notebook(job["cells"], send)
     else:
-        namespace, own = _run_python(path)
+        namespace, own = _run_python(path, send)
     for exercise_id, exercise in job["exercises"].items():
         found = _find(namespace, exercise_id, checked.get(exercise_id), own)
         if found is None:
@@ -80,26 +82,26 @@ def _find(namespace: dict, exercise_id: str, checked, own) -> tuple[str, object]
     return None
 
 
-def _problem(zh: str, en: str) -> None:
+def _problem(send, zh: str, en: str) -> None:
     send({"kind": "problem", "zh": zh[:500], "en": en[:500]})
 
 
-def _run_python(path: Path):
+def _run_python(path: Path, send):
     namespace = {"__name__": "__main__", "__file__": str(path), "__builtins__": __builtins__}
     send({"kind": "cell", "n": 0})
     try:
         exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
     except SystemExit:
-        _problem("文件调用了 exit()。", "The file called exit().")
+        _problem(send, "文件调用了 exit()。", "The file called exit().")
     except BaseException as error:  # a broken submission: grade what it defined before
         line = _error_line(error, str(path))
-        _problem(f"文件第 {line} 行抛出 {type(error).__name__}: {error}",
+        _problem(send, f"文件第 {line} 行抛出 {type(error).__name__}: {error}",
                  f"Line {line} of the file raised {type(error).__name__}: {error}")
     _restore_streams()
     return namespace, lambda filename: filename == str(path)
 
 
-def _run_notebook(cells: list[str]):
+def _run_notebook(cells: list[str], send):
     """Each code cell in turn, in one IPython shell (magics work; no kernel is started)."""
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
@@ -116,7 +118,7 @@ def _run_notebook(cells: list[str]):
             error = raised
         _restore_streams()
         if error is not None:
-            _problem(f"第 {number} 个代码单元格抛出 {type(error).__name__}: {error}",
+            _problem(send, f"第 {number} 个代码单元格抛出 {type(error).__name__}: {error}",
                      f"Code cell {number} raised {type(error).__name__}: {error}")
     return shell.user_ns, lambda filename: filename.startswith("<ipython-input-")
 

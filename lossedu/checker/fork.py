@@ -124,7 +124,7 @@ def _run_here(fn, cases, positional, forbidden) -> Run:
     guard = Guard(write)
 
     def keep(message):
-        messages.append(frames.decode(frames.encode(message)[frames.HEADER:]))
+        messages.append(frames.decode(frames.encode(message)[frames.HEADER + frames.TOKEN:]))
 
     run_cases(fn, cases, positional, guard, forbidden, keep)
     os.close(write)

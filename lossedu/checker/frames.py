@@ -1,7 +1,8 @@
 """Messages between the trusted parent and the process that runs a submission.
 
-A message is a length (8 bytes, big-endian) and a ``torch.save`` payload of plain data:
-tensors, numbers, strings, None, lists and dicts. The parent reads with a deadline and a cap
+A message is a length (8 bytes, big-endian), the run's token (16 bytes, chosen by the parent
+for each run: bytes that do not start with it are not from the checker's side of the child)
+and a ``torch.save`` payload of plain data: tensors, numbers, strings, None, lists and dicts. The parent reads with a deadline and a cap
 on the bytes, so a child that trickles bytes, floods or never writes cannot hold it, and loads
 with ``weights_only=True``, which rebuilds plain tensors and containers and nothing else.
 """
@@ -15,18 +16,20 @@ from dataclasses import dataclass, field
 import torch
 
 HEADER = 8
+TOKEN = 16
+NO_TOKEN = bytes(TOKEN)  # check() in a notebook: the child is the student's own kernel
 
 
-def encode(message) -> bytes:
+def encode(message, token: bytes = NO_TOKEN) -> bytes:
     buffer = io.BytesIO()
     torch.save(message, buffer)
-    payload = buffer.getvalue()
+    payload = token + buffer.getvalue()
     return len(payload).to_bytes(HEADER, "big") + payload
 
 
-def send(fd: int, message) -> None:
+def send(fd: int, message, token: bytes = NO_TOKEN) -> None:
     """Write one message to the file descriptor ``fd`` (the child's side)."""
-    view = memoryview(encode(message))
+    view = memoryview(encode(message, token))
     while view:
         view = view[os.write(fd, view):]
 
@@ -46,6 +49,7 @@ class Inbox:
 
     messages: list = field(default_factory=list)
     ended: str = "eof"
+    token: bytes = NO_TOKEN
     _buffer: bytearray = field(default_factory=bytearray)
     _total: int = 0
 
@@ -63,8 +67,11 @@ class Inbox:
                 break
             payload = bytes(self._buffer[HEADER:HEADER + size])
             del self._buffer[:HEADER + size]
+            if payload[:TOKEN] != self.token:
+                self.ended = "garbled"
+                return False
             try:
-                self.messages.append(decode(payload))
+                self.messages.append(decode(payload[TOKEN:]))
             except ValueError:
                 self.ended = "garbled"
                 return False

@@ -72,10 +72,12 @@ class Guard:
     Args:
         report_fd: where findings are written, as they happen.
         forbidden: loss names an answer may not call (torch's or lossedu's functions).
+        token: the run's token, which every message carries (see :mod:`frames`).
     """
 
-    def __init__(self, report_fd: int, forbidden=TORCH_LOSSES) -> None:
-        self._fd = report_fd
+    def __init__(self, report_fd: int, forbidden=TORCH_LOSSES,
+                 token: bytes = frames.NO_TOKEN) -> None:
+        self._fd, self._token = report_fd, token
         self.forbidden = frozenset(forbidden)
         self._armed = False
         self._seen: set[str] = set()
@@ -93,7 +95,7 @@ class Guard:
         self._seen.add((kind, name))
         armed, self._armed = self._armed, False  # sending is the checker's own doing
         try:
-            frames.send(self._fd, {"kind": kind, "name": name})
+            frames.send(self._fd, {"kind": kind, "name": name}, self._token)
         finally:
             self._armed = armed
 

@@ -15,6 +15,7 @@ watchdog; the report and the CSV say which isolation applied.
 import ctypes
 import os
 import resource
+import secrets
 import select
 import shutil
 import signal
@@ -91,7 +92,8 @@ def _run(submission, job, limits, slot, folder: Path) -> BoxRun:
     copy = folder / ("submission" + submission.suffix)
     shutil.copyfile(submission, copy)
     (folder / "tmp").mkdir()
-    torch.save({**job, "submission": str(copy)}, folder / "job.pt")
+    token = secrets.token_bytes(frames.TOKEN)
+    torch.save({**job, "submission": str(copy), "token": token.hex()}, folder / "job.pt")
     uid = FIRST_UID + slot if os.geteuid() == 0 else None
     if uid is not None:
         for path in (folder, folder / "tmp", copy):
@@ -114,7 +116,7 @@ def _run(submission, job, limits, slot, folder: Path) -> BoxRun:
     os.close(send)
     result = BoxRun(isolation=way)
     try:
-        _watch(process, receive, limits, folder, uid, result)
+        _watch(process, receive, limits, folder, uid, result, token)
     finally:
         _kill_all(process.pid, uid)
         process.wait()
@@ -176,9 +178,10 @@ def _limit(limits: Limits, uid: int | None) -> None:
         resource.setrlimit(kind, (value, value))
 
 
-def _watch(process, receive: int, limits: Limits, folder: Path, uid, result: BoxRun) -> None:
+def _watch(process, receive: int, limits: Limits, folder: Path, uid, result: BoxRun,
+           token: bytes) -> None:
     """Read messages and output until the sandbox ends or breaks a limit."""
-    inbox = frames.Inbox()
+    inbox = frames.Inbox(token=token)
     tails = {process.stdout.fileno(): bytearray(), process.stderr.fileno(): bytearray()}
     open_fds = [receive, *tails]
     for fd in open_fds:
