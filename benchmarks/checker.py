@@ -16,8 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from lossedu.exercises import EXERCISES, check
 from lossedu.exercises.batch import grade_folder
+
+from lossedu.exercises import EXERCISES, check
 
 SOLUTIONS = Path(__file__).parents[1] / "tests" / "data" / "submissions" / "solutions.py"
 

@@ -24,7 +24,8 @@ OUTCOME = {  # how a sandbox ended: the submission's status, and the problem in 
     "cell_timeout": ("timeout", "有一个单元格（或文件顶层）运行超时，已终止。",
                      "A cell (or the file's top level) ran over its time limit; stopped."),
     "memory": ("limit", "超过内存限制，已终止。", "Over its memory limit; stopped."),
-    "disk": ("limit", "写入的文件超过磁盘限制，已终止。", "Wrote more than its disk limit; stopped."),
+    "disk": ("limit", "写入的文件超过磁盘限制，已终止。",
+             "Wrote more than its disk limit; stopped."),
     "died": ("crashed", "运行提交的进程意外结束。", "The process running the submission ended "
              "abruptly."),
     "too_much": ("crashed", "送回的数据超过上限。", "It sent back more than the checker reads."),
@@ -104,7 +105,7 @@ def run_submission(path: Path, exercise_ids: Iterable[str], limits: Limits | Non
     remaining, runs = ids, 0
     while remaining and runs <= len(ids):
         left = replace(limits, time_limit=max(1.0, deadline - time.monotonic()))
-        run = sandbox.run(path, _job(sources, remaining, cases), left, slot)
+        run = sandbox.run(path, _job(sources, remaining, cases, limits), left, slot)
         runs += 1
         stopped = _grade_run(result, run, cases, sources, evasions, limits, allow_builtins)
         # an answer that hung or ended the process: the others get a fresh sandbox
@@ -115,10 +116,10 @@ def run_submission(path: Path, exercise_ids: Iterable[str], limits: Limits | Non
     return result
 
 
-def _job(sources: list[str], ids: list[str], cases: dict) -> dict:
+def _job(sources: list[str], ids: list[str], cases: dict, limits: Limits) -> dict:
     """What the sandbox gets: the code, and per exercise the case inputs and the built-ins
     it forbids; never an expected value."""
-    return {"cells": sources, "exercises": {
+    return {"cells": sources, "cell_timeout": limits.cell_timeout, "exercises": {
         i: {"cases": [c.to_plain() for c in cases[i]], "positional": EXERCISES[i].positional,
             "forbidden": sorted(forbidden(EXERCISES[i]))} for i in ids}}
 

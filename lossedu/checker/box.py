@@ -8,6 +8,7 @@ finds and sends the raw results to the parent on the file descriptor FD (see :mo
 """
 
 import os
+import signal
 import sys
 import types
 from pathlib import Path
@@ -39,10 +40,12 @@ def main() -> None:
     checked: dict = {}
     _record_checks(checked)
     path = Path(job["submission"])
+    signal.signal(signal.SIGALRM, _on_alarm)
     if path.suffix == ".ipynb":
-        namespace, own = _run_notebook(job["cells"], send)
+        namespace, own = _run_notebook(job["cells"], send, job["cell_timeout"])
     else:
-        namespace, own = _run_python(path, send)
+        namespace, own = _run_python(path, send, job["cell_timeout"])
+    signal.alarm(0)
     for exercise_id, exercise in job["exercises"].items():
         found = _find(namespace, exercise_id, checked.get(exercise_id), own)
         if found is None:
@@ -86,22 +89,40 @@ def _problem(send, zh: str, en: str) -> None:
     send({"kind": "problem", "zh": zh[:500], "en": en[:500]})
 
 
-def _run_python(path: Path, send):
+class _TooLong(Exception):
+    """A cell ran past its time: raised by SIGALRM, so what it defined before still counts.
+    (Code that ignores the alarm is killed by the parent a little later.)"""
+
+
+def _on_alarm(signum, frame):
+    raise _TooLong
+
+
+def _too_long(send, seconds: float, where: tuple[str, str]) -> None:
+    _problem(send, f"{where[0]}运行超过 {seconds:g} 秒，已中断。",
+             f"{where[1]} ran for over {seconds:g} s and was stopped.")
+
+
+def _run_python(path: Path, send, seconds: float):
     namespace = {"__name__": "__main__", "__file__": str(path), "__builtins__": __builtins__}
     send({"kind": "cell", "n": 0})
+    signal.alarm(max(1, int(seconds)))
     try:
         exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
+    except _TooLong:
+        _too_long(send, seconds, ("文件顶层", "The file's top level"))
     except SystemExit:
         _problem(send, "文件调用了 exit()。", "The file called exit().")
     except BaseException as error:  # a broken submission: grade what it defined before
         line = _error_line(error, str(path))
         _problem(send, f"文件第 {line} 行抛出 {type(error).__name__}: {error}",
                  f"Line {line} of the file raised {type(error).__name__}: {error}")
+    signal.alarm(0)
     _restore_streams()
     return namespace, lambda filename: filename == str(path)
 
 
-def _run_notebook(cells: list[str], send):
+def _run_notebook(cells: list[str], send, seconds: float):
     """Each code cell in turn, in one IPython shell (magics work; no kernel is started)."""
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
@@ -111,13 +132,17 @@ def _run_notebook(cells: list[str], send):
     shell = InteractiveShell.instance(config=config)
     for number, source in enumerate(cells, start=1):
         send({"kind": "cell", "n": number})
+        signal.alarm(max(1, int(seconds)))
         try:
             result = shell.run_cell(source, store_history=False, silent=True)
             error = result.error_in_exec or result.error_before_exec
         except BaseException as raised:  # SystemExit and friends that IPython lets through
             error = raised
+        signal.alarm(0)
         _restore_streams()
-        if error is not None:
+        if isinstance(error, _TooLong):
+            _too_long(send, seconds, (f"第 {number} 个代码单元格", f"Code cell {number}"))
+        elif error is not None:
             _problem(send, f"第 {number} 个代码单元格抛出 {type(error).__name__}: {error}",
                      f"Code cell {number} raised {type(error).__name__}: {error}")
     return shell.user_ns, lambda filename: filename.startswith("<ipython-input-")

@@ -19,6 +19,7 @@ it back. The checker's parent decides what a finding costs (``--allow-builtins``
 import os
 import sys
 import sysconfig
+import threading
 
 import torch
 import torch.nn.functional as F
@@ -46,7 +47,7 @@ TORCH_LOSSES = frozenset({
 BLOCKED_EVENTS = frozenset({
     "sys.setprofile", "sys.settrace", "sys._getframe", "sys._current_frames",
     "gc.get_objects", "gc.get_referrers", "gc.get_referents", "code.__new__",
-    "function.__new__", "_thread.start_new_thread", "os.fork", "os.forkpty",
+    "function.__new__", "os.fork", "os.forkpty",
     "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.kill", "os.killpg",
     "subprocess.Popen", "signal.pthread_kill", "sys.addaudithook",
 })
@@ -86,7 +87,8 @@ class Guard:
         self._getframe = sys._getframe
         self._mode = _Mode(self)
         self._torch_codes = _torch_loss_codes()
-        _warm_up()
+        with self.watch():  # a first watched call imports what the mode needs (1 s)
+            _warm_up()
         sys.addaudithook(self._audit)
 
     def _found(self, kind: str, name: str) -> None:
@@ -150,9 +152,11 @@ class _Watch:
         guard = self.guard
         self.saved, guard.forbidden = guard.forbidden, self.forbidden
         guard._seen.clear()  # each case reports what it called
-        if len(guard._current_frames()) > 1:  # a thread the submission left running
+        self.threads = len(guard._current_frames())
+        if self.threads > 1:  # a thread the submission left running
             guard._found("tamper", "threads")
         guard._mode.__enter__()
+        threading.setprofile(guard._profile)  # a thread the answer starts is watched too
         guard._setprofile(guard._profile)
         guard._armed = True
 
@@ -160,6 +164,9 @@ class _Watch:
         guard = self.guard
         guard._armed = False
         guard._setprofile(None)
+        threading.setprofile(None)
+        if len(guard._current_frames()) > self.threads:  # one the answer started (no audit
+            guard._found("tamper", "threads")            # event for threads in Python 3.11)
         guard._mode.__exit__(None, None, None)
         guard.forbidden = self.saved
 
@@ -181,7 +188,8 @@ class _Mode(TorchFunctionMode):
 def _warm_up() -> None:
     """Import what sending a message and a backward pass need, before any answer runs."""
     x = torch.ones(2, dtype=torch.float64, requires_grad=True)
-    torch.autograd.grad((x * x).sum(), x)
+    out = (x * x).sum()
+    torch.autograd.grad(out, [x], torch.ones_like(out), allow_unused=True)  # as the runner
     frames.encode({"kind": "warm-up", "value": x.detach()})
 
 

@@ -172,7 +172,7 @@ def _limit(limits: Limits, uid: int | None) -> None:
         os.setuid(uid)
     for kind, value in ((resource.RLIMIT_AS, limits.memory + 1024**3),  # + torch's mappings
                         (resource.RLIMIT_FSIZE, limits.disk),
-                        (resource.RLIMIT_CPU, int(limits.time_limit) + 1),
+                        (resource.RLIMIT_CPU, int(limits.time_limit) + 10),  # a backstop
                         (resource.RLIMIT_CORE, 0),
                         (resource.RLIMIT_NPROC, _processes_of(os.getuid()) + limits.processes)):
         resource.setrlimit(kind, (value, value))
@@ -187,14 +187,15 @@ def _watch(process, receive: int, limits: Limits, folder: Path, uid, result: Box
     for fd in open_fds:
         os.set_blocking(fd, False)
     start = last = time.monotonic()
-    step_limit, next_check = limits.cell_timeout, 0.0
+    cell_limit = limits.cell_timeout + 2  # the box's own alarm first; then the hard stop
+    step_limit, next_check = cell_limit, 0.0
     while open_fds:
         now = time.monotonic()
         if now - start > limits.time_limit:
             result.outcome = "timeout"
             break
         if now - last > step_limit:
-            result.outcome = "cell_timeout" if step_limit == limits.cell_timeout else "timeout"
+            result.outcome = "cell_timeout" if step_limit == cell_limit else "timeout"
             break
         if now >= next_check:
             over = _over_limits(process.pid, uid, folder, limits)
@@ -217,9 +218,9 @@ def _watch(process, receive: int, limits: Limits, folder: Path, uid, result: Box
                     open_fds = []
                 for message in inbox.messages[count:]:
                     kind = message.get("kind") if isinstance(message, dict) else None
-                    if kind in ("cell", "found", "case"):
+                    if kind in ("cell", "found"):
                         last = time.monotonic()
-                        step_limit = limits.cell_timeout if kind == "cell" else limits.timeout
+                        step_limit = cell_limit if kind == "cell" else limits.timeout
             else:
                 tails[fd] += data
                 del tails[fd][:-TAIL]

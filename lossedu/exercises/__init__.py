@@ -12,8 +12,8 @@ From a shell, ``python -m lossedu check FILE`` grades a notebook or a .py file a
 ``python -m lossedu grade DIR --out grades.csv`` a whole class.
 """
 
-from lossedu.exercises.catalog import EXERCISES
 from lossedu.checker.grading import case_args, check  # noqa: I001 (the catalogue first)
 from lossedu.checker.report import CaseResult, Report
+from lossedu.exercises.catalog import EXERCISES
 
 __all__ = ["check", "EXERCISES", "Report", "CaseResult", "case_args"]

@@ -7,9 +7,9 @@ import time
 
 import pytest
 import torch
-import torch.nn.functional as F
 
-from lossedu.exercises import check, sandbox
+from lossedu.checker import fork
+from lossedu.exercises import check
 
 
 def _reduce(loss, reduction):
@@ -51,11 +51,11 @@ def test_an_index_error_on_ignored_targets_is_explained():
 
 def test_a_missing_argument_is_named_with_the_signature_to_write():
     def no_smoothing(input, target, weight=None, ignore_index=-100, reduction="mean"):
-        return F.cross_entropy(input, target, weight, ignore_index=ignore_index,
-                               reduction=reduction)
+        log_q = torch.log_softmax(input, 1)
+        return _reduce(-log_q.gather(1, target.unsqueeze(1)), reduction)
 
     report = check("cross_entropy", no_smoothing, quiet=True)
-    case = first_failure(report)
+    case = next(c for c in report.cases if c.label == "label_smoothing=0.1")
     assert case.label == "label_smoothing=0.1" and case.status == "raised"
     assert "no `label_smoothing` argument" in case.hint[1]
     assert "label_smoothing=0.0)" in case.hint[1]  # torch's signature, in full
@@ -175,11 +175,11 @@ def test_changing_an_input_in_place_is_reported():
     def masks_in_place(input, target, weight=None, ignore_index=-100, reduction="mean",
                        label_smoothing=0.0):
         target[target == ignore_index] = 0  # changes the caller's target
-        return F.cross_entropy(input, target, weight, reduction=reduction,
-                               label_smoothing=label_smoothing)
+        log_q = torch.log_softmax(input, 1)
+        return _reduce(-log_q.gather(1, target.unsqueeze(1)), reduction)
 
     report = check("cross_entropy", masks_in_place, quiet=True)
-    case = first_failure(report)
+    case = next(c for c in report.cases if c.label == "ignore_index=-100")
     assert case.label == "ignore_index=-100" and case.status == "mutated"
     assert case.details[0][1] == ("It changed `target` in place; torch's losses never modify "
                                   "their inputs.")
@@ -215,9 +215,8 @@ def test_a_process_that_dies_is_reported_with_its_exit_status():
 
     report = check("mse_loss", hard_exit, quiet=True)
     assert report.cases[0].status == "died" and "(exit code 3)" in str(report)
-    report = check("mse_loss", segfault, quiet=True)
-    assert report.cases[0].status == "died" and "(SIGSEGV)" in str(report)
-    assert [c.status for c in report.cases[1:]] == ["not_run"] * 5
+    report = check("mse_loss", segfault, quiet=True)  # ctypes is refused before it can crash
+    assert {c.status for c in report.cases} == {"tamper"} and "`ctypes." in str(report)
 
 
 @pytest.mark.parametrize("allocation", ["torch.empty(2**29, dtype=torch.float64)",
@@ -282,10 +281,7 @@ def test_a_backward_that_raises_is_reported():
 
 
 def test_without_fork_the_cases_still_run_in_process(monkeypatch):
-    def no_fork(method):
-        raise ValueError(f"cannot find context for {method!r}")
-
-    monkeypatch.setattr(sandbox.multiprocessing, "get_context", no_fork)
+    monkeypatch.delattr(fork.os, "fork")
     report = check("mse_loss", right_mse, quiet=True)
     assert report.passed
     assert "This system cannot fork: no time or memory limit applied." in str(report)
