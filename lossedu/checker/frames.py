@@ -3,8 +3,9 @@
 A message is a length (8 bytes, big-endian), the run's token (16 bytes, chosen by the parent
 for each run: bytes that do not start with it are not from the checker's side of the child)
 and a ``torch.save`` payload of plain data: tensors, numbers, strings, None, lists and dicts.
-The parent reads with a deadline and a cap on the bytes, so a child that trickles bytes, floods or never writes cannot hold it, and loads
-with ``weights_only=True``, which rebuilds plain tensors and containers and nothing else.
+The parent reads with a deadline and a cap on the bytes, so a child that trickles bytes,
+floods or never writes cannot hold it, and loads with ``weights_only=True``, which rebuilds
+plain tensors and containers and nothing else.
 """
 
 import io
