@@ -44,7 +44,7 @@ def _check(args) -> int:
         names = ", ".join(candidates("mse_loss"))
         print("没有找到以练习命名的函数（例如 " + names + "）。\n"
               "No function named after an exercise was found (such as " + names + ").")
-    if submission.isolation == "fallback":
+    if submission.isolation.startswith("fallback"):
         print("\n! 没有 bubblewrap：提交在新会话中运行，只受资源限制，"
               "可以读取你的用户能读的文件。\n"
               "  No bubblewrap: the submission ran in a new session under rlimits only, and "

@@ -267,3 +267,14 @@ def test_allow_builtins_grades_an_open_book_answer_and_feedback_is_written(tmp_p
     assert "by hand" in student and "亲手" in student
     data = json.loads((tmp_path / "strict.json").read_text())
     assert data["submissions"][0]["flags"] == ["builtin"]
+
+
+@pytest.mark.slow
+def test_without_bubblewrap_the_fallback_still_grades_and_says_so(monkeypatch):
+    monkeypatch.setattr(sandbox.isolation, "cached", "fallback", raising=False)
+    result = run_submission(SOLUTIONS, ["mse_loss"])
+    assert result.passed and result.isolation.startswith("fallback")
+    start = time.monotonic()
+    result = run_submission(HOSTILE / "ignores_alarm.py", ["mse_loss"],
+                            Limits(cell_timeout=1, time_limit=60))
+    assert result.status == "timeout" and time.monotonic() - start < 10

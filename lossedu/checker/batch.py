@@ -129,6 +129,7 @@ def _grade_run(result: Submission, run, cases, sources, evasions, limits,
     """Grade the answers one sandbox ran; the exercise it was running when it stopped
     early (None if it ran to the end, or stopped before any answer)."""
     result.output = (run.stdout + run.stderr)[-sandbox.TAIL:]
+    result.isolation = run.isolation
     by_exercise, current = {}, None
     for message in run.messages:
         kind = message.get("kind") if isinstance(message, dict) else None

@@ -21,7 +21,7 @@ class CaseResult:
         n: the case's number, from 1.
         label: its short name; ``call``: the call in one line.
         passed: whether values (and gradients, where compared) match the reference.
-        status: a key of :data:`lossedu.exercises.texts.STATUS`.
+        status: a key of :data:`lossedu.checker.texts.STATUS`.
         short: the status in both languages.
         details: sentences ``(zh, en)`` saying what went wrong.
         expected, got: the numbers that differ, language-neutral ("out[1] = 0.5").

@@ -70,7 +70,8 @@ class BoxRun:
 
 
 def isolation() -> str:
-    """'bubblewrap' where bwrap runs here, else 'fallback'."""
+    """'bubblewrap' where bwrap runs here, else 'fallback' (a run reports 'fallback as root'
+    where no unprivileged uid could run Python)."""
     if not hasattr(isolation, "cached"):
         works = shutil.which("bwrap") is not None and subprocess.run(
             ["bwrap", *_namespaces(), "--ro-bind", "/", "/", "true"],
@@ -94,12 +95,14 @@ def _run(submission, job, limits, slot, folder: Path) -> BoxRun:
     (folder / "tmp").mkdir()
     token = secrets.token_bytes(frames.TOKEN)
     torch.save({**job, "submission": str(copy), "token": token.hex()}, folder / "job.pt")
+    way = isolation()
     uid = FIRST_UID + slot if os.geteuid() == 0 else None
+    if way == "fallback" and uid is not None and not _others_can_run_python():
+        uid = None  # the fallback as root, where no other uid can reach Python (/root is 700)
     if uid is not None:
         for path in (folder, folder / "tmp", copy):
             os.chown(path, uid, uid)
 
-    way = isolation()
     _become_subreaper()
     receive, send = os.pipe()
     python = [sys.executable, "-I", "-c", BOOT, str(PACKAGE.parent), str(folder / "job.pt"),
@@ -114,7 +117,8 @@ def _run(submission, job, limits, slot, folder: Path) -> BoxRun:
             preexec_fn=lambda: _limit(limits, uid if way == "fallback" else None))
         ACTIVE.add(process.pid)
     os.close(send)
-    result = BoxRun(isolation=way)
+    result = BoxRun(isolation=way if way == "bubblewrap" or uid is not None or os.geteuid()
+                    else "fallback as root")
     try:
         _watch(process, receive, limits, folder, uid, result, token)
     finally:
@@ -125,6 +129,12 @@ def _run(submission, job, limits, slot, folder: Path) -> BoxRun:
     result.seconds = time.monotonic() - started
     result.exit_code = process.returncode
     return result
+
+
+def _others_can_run_python() -> bool:
+    """Whether a uid other than ours may reach the interpreter and the environment."""
+    paths = [Path(os.path.realpath(sys.executable)), Path(sys.prefix), PACKAGE]
+    return all(os.stat(p).st_mode & 0o001 for path in paths for p in [path, *path.parents])
 
 
 def _namespaces() -> list[str]:
