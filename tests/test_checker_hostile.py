@@ -85,9 +85,13 @@ def test_reaching_for_frames_threads_or_ctypes_inside_an_answer_is_refused():
         threading.Thread(target=time.sleep, args=(1,)).start()
         return ((input - target) ** 2).mean()
 
-    for answer, name in ((frames, "sys._getframe"), (thread, "`threads`")):
-        report = check("mse_loss", answer, quiet=True)
-        assert report.score == 0 and report.cases[0].status == "tamper" and name in str(report)
+    report = check("mse_loss", frames, quiet=True)
+    assert {c.status for c in report.cases} == {"tamper"} and "`sys._getframe`" in str(report)
+    # a thread is stopped as it starts (its profile switch is refused) or caught still running
+    # when the answer ends: either way the case fails, as a tamper or an error
+    report = check("mse_loss", thread, quiet=True)
+    assert report.score == 0 and {c.status for c in report.cases} <= {"tamper", "raised"}
+    assert "tamper" in {c.status for c in report.cases}, str(report)
 
 
 def test_the_source_scan_sees_computed_names_and_evasions():

@@ -18,7 +18,8 @@ import ast
 EVASIVE_CALLS = frozenset({"exec", "eval", "compile", "__import__", "globals", "locals",
                            "vars", "breakpoint", "attrgetter", "methodcaller"})
 EVASIVE_MODULES = frozenset({"importlib", "ctypes", "gc", "inspect", "marshal", "builtins",
-                             "imp", "pickle", "dill", "cffi", "_thread", "lossedu.checker"})
+                             "imp", "pickle", "dill", "cffi", "_thread", "profile", "cProfile",
+                             "trace", "bdb", "pdb", "lossedu.checker"})
 EVASIVE_NAMES = frozenset({
     "__builtins__", "__code__", "__globals__", "__closure__", "__dict__", "__subclasses__",
     "__getattribute__", "__reduce__", "__reduce_ex__", "__torch_function__",
