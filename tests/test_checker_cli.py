@@ -137,3 +137,20 @@ def test_in_ipython_a_report_is_shown_once_as_html_with_text(tmp_path):
         assert len(published) == 3
     finally:
         interactiveshell.InteractiveShell.clear_instance()
+
+
+@pytest.mark.slow
+def test_a_progress_bar_drawn_before_the_answer_leaves_no_thread_behind(tmp_path):
+    """tqdm's monitor thread, started by a chapter's training run, would fail every case."""
+    submission = tmp_path / "trained_first.py"
+    submission.write_text(
+        "import time\nfrom tqdm.auto import tqdm\n"
+        "for _ in tqdm(range(3)):\n    time.sleep(0.01)\n\n"
+        "def my_mse_loss(input, target, reduction='mean'):\n"
+        "    squared_error = (input - target) ** 2\n"
+        "    if reduction == 'mean':\n        return squared_error.mean()\n"
+        "    if reduction == 'sum':\n        return squared_error.sum()\n"
+        "    return squared_error\n")
+    result = run_submission(submission, ["mse_loss"])
+    assert "tamper" not in result.flags, result.flags
+    assert result.reports["mse_loss"].score == 1.0

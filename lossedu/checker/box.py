@@ -36,6 +36,7 @@ def main() -> None:
     def send(message: dict) -> None:
         frames.send(RESULTS, message, token)
 
+    _no_monitor_thread()
     guard = Guard(RESULTS, token=token)
     checked: dict = {}
     _record_checks(checked)
@@ -57,6 +58,16 @@ def main() -> None:
     send({"kind": "done"})
     sys.stdout.flush()
     os._exit(0)
+
+
+def _no_monitor_thread() -> None:
+    """tqdm starts a monitor thread with its first bar (``lossedu.fit`` draws one), and a
+    thread left running fails every case: bars here do without it."""
+    try:
+        import tqdm
+    except ImportError:
+        return
+    tqdm.tqdm.monitor_interval = 0
 
 
 def _record_checks(checked: dict) -> None:
