@@ -197,6 +197,18 @@ def test_a_submission_cannot_touch_classmates_the_package_or_outlive_grading(hos
     shutil.rmtree(out.parent)
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="sandbox uids are switched to only as root")
+def test_two_graders_on_one_machine_never_share_a_sandbox_uid():
+    """The watchdog counts and kills by uid: a shared one would kill a classmate's sandbox."""
+    claim = "from lossedu.checker import sandbox\nwith sandbox._claim_uid() as uid: print(uid)"
+    with sandbox._claim_uid() as mine, sandbox._claim_uid() as second:
+        other = subprocess.run([sys.executable, "-c", claim], capture_output=True, text=True,
+                               check=True, timeout=60)
+        assert len({mine, second, int(other.stdout)}) == 3
+    with sandbox._claim_uid() as again:  # released when the sandbox ends
+        assert again == mine
+
+
 @pytest.mark.slow
 def test_memory_disk_and_output_floods_are_stopped_and_the_grader_keeps_a_tail():
     start = time.monotonic()

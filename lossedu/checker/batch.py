@@ -4,7 +4,6 @@ grading here (:mod:`grading`), the result files written here once every sandbox 
 import csv
 import json
 import os
-import queue
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -85,7 +84,7 @@ def read_source(path: Path) -> tuple[list[str] | None, str]:
 
 
 def run_submission(path: Path, exercise_ids: Iterable[str], limits: Limits | None = None,
-                   name: str | None = None, slot: int = 0,
+                   name: str | None = None,
                    allow_builtins: bool = False) -> Submission:
     """Grade one notebook or .py file in a sandbox; never raises for what the file does."""
     limits = limits or Limits()
@@ -105,7 +104,7 @@ def run_submission(path: Path, exercise_ids: Iterable[str], limits: Limits | Non
     remaining, runs = ids, 0
     while remaining and runs <= len(ids):
         left = replace(limits, time_limit=max(1.0, deadline - time.monotonic()))
-        run = sandbox.run(path, _job(sources, remaining, cases, limits), left, slot)
+        run = sandbox.run(path, _job(sources, remaining, cases, limits), left)
         runs += 1
         stopped = _grade_run(result, run, cases, sources, evasions, limits, allow_builtins)
         # an answer that hung or ended the process: the others get a fresh sandbox
@@ -225,21 +224,15 @@ def grade_folder(folder: Path, out: Path, exercise_ids: list[str] | None = None,
     folder = Path(folder)
     files = find_submissions(folder)
     ids = exercise_ids or list(EXERCISES)
-    slots = queue.SimpleQueue()  # a sandbox's uid is its slot's: two never share one
-    for slot in range(max(1, jobs)):
-        slots.put(slot)
 
     def one(file):
         name = file.relative_to(folder).as_posix()
-        slot = slots.get()
         try:
-            return run_submission(file, ids, limits, name, slot, allow_builtins)
+            return run_submission(file, ids, limits, name, allow_builtins=allow_builtins)
         except Exception as error:  # the checker's own failure: a row that says so
             return Submission(name, "crashed", sandbox.isolation(), [(
                 f"检查器自身出错：{type(error).__name__}", f"The checker failed: "
                 f"{type(error).__name__}: {error}")])
-        finally:
-            slots.put(slot)
 
     with ThreadPoolExecutor(max(1, jobs)) as pool:
         results = []

@@ -4,7 +4,7 @@ With bubblewrap (``bwrap``): a read-only view of the system, Python and the cour
 environment (the lossedu package only, never the class folder), a private writable folder
 holding a copy of the one submission, no network, its own PID namespace (every process it
 starts dies with it) and ``--die-with-parent``; Python started isolated (``-I``). Run as root,
-the submission runs as an unprivileged uid of its own (one per job slot). Limits: address
+the submission runs as an unprivileged uid that no other running sandbox holds. Limits: address
 space, file size, processes and CPU time by rlimits; the whole sandbox's memory (the sum over
 its processes) and its folder's size by a watchdog here; stdout and stderr through pipes of
 which only the tail is kept. Without bubblewrap (macOS, a locked-down host) the same runs in a
@@ -13,6 +13,7 @@ watchdog; the report and the CSV say which isolation applied.
 """
 
 import ctypes
+import fcntl
 import os
 import resource
 import secrets
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +36,7 @@ from lossedu.checker import frames
 PACKAGE = Path(__file__).resolve().parents[1]  # lossedu/
 BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); del sys.argv[1]; "
         "from lossedu.checker.box import main; main()")
-FIRST_UID = 61000  # the uid of job slot k is FIRST_UID + k, where this runs as root
+FIRST_UID, UIDS = 61000, 1024  # as root, each running sandbox holds one of these uids
 TAIL = 4096  # bytes of stdout and stderr kept for the report
 ACTIVE: set[int] = set()  # the sandboxes running now (grade runs several at a time)
 _STARTING = threading.Lock()  # a sandbox being started is not yet a stray
@@ -80,23 +82,44 @@ def isolation() -> str:
     return isolation.cached
 
 
-def run(submission: Path, job: dict, limits: Limits, slot: int = 0) -> BoxRun:
+def run(submission: Path, job: dict, limits: Limits) -> BoxRun:
     """Run the submission in a fresh sandbox with ``job`` (see :mod:`box`)."""
     folder = Path(tempfile.mkdtemp(prefix="lossedu-box-"))
     try:
-        return _run(submission, job, limits, slot, folder)
+        with _claim_uid() as uid:
+            return _run(submission, job, limits, uid, folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _run(submission, job, limits, slot, folder: Path) -> BoxRun:
+@contextmanager
+def _claim_uid():
+    """As root, a uid no other sandbox holds, in this grader or in any other running on the
+    machine (each holds a lock on its uid's file): the watchdog counts and kills by uid.
+    Without root, None (bubblewrap's user namespace gives the sandbox its own)."""
+    if os.geteuid() != 0:
+        yield None
+        return
+    locks = Path(tempfile.gettempdir()) / "lossedu-uids"
+    locks.mkdir(mode=0o700, exist_ok=True)
+    for uid in range(FIRST_UID, FIRST_UID + UIDS):
+        with open(locks / str(uid), "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue
+            yield uid
+            return
+    raise RuntimeError(f"all {UIDS} sandbox uids from {FIRST_UID} are in use")
+
+
+def _run(submission, job, limits, uid: int | None, folder: Path) -> BoxRun:
     copy = folder / ("submission" + submission.suffix)
     shutil.copyfile(submission, copy)
     (folder / "tmp").mkdir()
     token = secrets.token_bytes(frames.TOKEN)
     torch.save({**job, "submission": str(copy), "token": token.hex()}, folder / "job.pt")
     way = isolation()
-    uid = FIRST_UID + slot if os.geteuid() == 0 else None
     if way == "fallback" and uid is not None and not _others_can_run_python():
         uid = None  # the fallback as root, where no other uid can reach Python (/root is 700)
     if uid is not None:
