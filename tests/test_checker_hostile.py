@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,20 @@ def test_building_blocks_stay_allowed_and_focal_loss_may_use_bce_with_logits():
     report = check("cross_entropy", ce, quiet=True)
     assert "builtin" not in {c.status for c in report.cases} and report.cases[0].passed
     assert "binary_cross_entropy_with_logits" in EXERCISES["sigmoid_focal_loss"].allows
+
+
+def test_what_an_exercise_forbids_beyond_the_losses_is_caught_too(monkeypatch):
+    """A Python function of torch's that is no loss (clipping, for a training-step exercise)."""
+    strict = replace(EXERCISES["mse_loss"], forbids=("clip_grad_norm_",))
+    monkeypatch.setitem(EXERCISES, "mse_loss", strict)
+
+    def clipped(input, target, reduction="mean"):
+        torch.nn.utils.clip_grad_norm_([torch.zeros(2, requires_grad=True)], 1.0)
+        return ((input - target) ** 2).mean()
+
+    report = check("mse_loss", clipped, quiet=True)
+    assert {c.status for c in report.cases} == {"builtin"}
+    assert "torch.nn.utils.clip_grad.clip_grad_norm_" in str(report)
 
 
 def test_reaching_for_frames_threads_or_ctypes_inside_an_answer_is_refused():

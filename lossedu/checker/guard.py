@@ -4,8 +4,9 @@ checker.
 While an answer (and the backward pass through its output) runs, three things watch it:
 
 1. a profile function (``sys.setprofile``) sees every Python call and every call of a C
-   function: a call into lossedu's own code, into torch's Python loss functions (``F.*``, a
-   loss Module's ``forward``) or of a C loss kernel (``torch._C._nn.*``, ``torch.ops.aten.*``)
+   function: a call into lossedu's own code, into a forbidden Python function of torch's (a
+   loss in ``F``, reached too through a loss Module's ``forward``; ``clip_grad_norm_`` where
+   an exercise forbids it) or of a C loss kernel (``torch._C._nn.*``, ``torch.ops.aten.*``)
    is recorded under its name, whatever alias or ``__module__`` label reached it;
 2. a torch function mode sees every route into torch's functions, ``torch.ops`` included;
 3. an audit hook, which no code can remove, blocks and records what could hide a call or read
@@ -22,13 +23,14 @@ import sysconfig
 import threading
 
 import torch
-import torch.nn.functional as F
 from torch.overrides import TorchFunctionMode
 
 from lossedu.checker import frames
 
 LOSSEDU_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "")
 CHECKER_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "")
+TORCH_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(torch.__file__)))
+TORCH_DIR = os.path.join(TORCH_PARENT, "torch", "")
 
 # torch's losses under every name they have: F's functions, the C kernels and aten ops they
 # reach (an overload's name loses its ".default"; a leading "_" is dropped).
@@ -86,7 +88,6 @@ class Guard:
         self._current_frames = sys._current_frames
         self._getframe = sys._getframe
         self._mode = _Mode(self)
-        self._torch_codes = _torch_loss_codes()
         with self.watch():  # a first watched call imports what the mode needs (1 s)
             _warm_up()
         sys.addaudithook(self._audit)
@@ -112,8 +113,8 @@ class Guard:
             module = _lossedu_module(code)
             if _public(module) and not _public(_lossedu_module(frame.f_back.f_code)):
                 self._found("builtin", f"lossedu.{module}.{code.co_name}")
-            elif self._torch_codes.get(code) in self.forbidden:
-                self._found("builtin", f"torch.nn.functional.{self._torch_codes[code]}")
+            elif code.co_name in self.forbidden and code.co_filename.startswith(TORCH_DIR):
+                self._found("builtin", f"{_module_of(code)}.{code.co_name}")
         elif event == "c_call" and name_of(arg) in self.forbidden:
             self._found("builtin", f"{getattr(arg, '__module__', None) or 'torch'}."
                                    f"{getattr(arg, '__name__', '?')}")
@@ -207,7 +208,7 @@ def _public(module: str) -> bool:
     return bool(module) and not module.startswith("_")
 
 
-def _torch_loss_codes() -> dict:
-    """The code objects of torch's Python-level losses (F's functions), by name."""
-    return {fn.__code__: name for name in TORCH_LOSSES
-            if hasattr(fn := getattr(F, name, None), "__code__")}
+def _module_of(code) -> str:
+    """``torch.nn.functional`` for code in torch/nn/functional.py."""
+    path = os.path.relpath(code.co_filename, TORCH_PARENT).removesuffix(".py")
+    return path.replace(os.sep, ".").removesuffix(".__init__")
