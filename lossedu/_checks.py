@@ -102,6 +102,19 @@ def no_legacy_positions(loss: Callable) -> Callable:
     return wrapper
 
 
+def check_dim(dim: object) -> int:
+    """Raise TypeError unless ``dim`` is an int: torch's implicit choice when it is None is
+    deprecated (torch warns and guesses), and lossedu does not guess."""
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise TypeError(
+            f"Expected `dim`, the dimension to normalise along, as an int, got {dim!r}: torch's "
+            f"implicit choice of dimension is deprecated (it warns, then takes 0 for 0-, 1- and "
+            f"3-d inputs, else 1). Pass it: dim=-1 for classes on the last dimension, dim=1 for "
+            f"(N, C, ...)."
+        )
+    return dim
+
+
 def check_reduction(reduction: object, allowed: Sequence[str] = REDUCTIONS) -> str:
     """Raise ValueError unless ``reduction`` is one of ``allowed`` (TypeError for None or a
     bool, torch's deprecated ``size_average`` / ``reduce`` landing on it)."""
