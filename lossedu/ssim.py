@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-from lossedu._checks import check_reduction
+from lossedu._checks import check_positive, check_reduction
 from lossedu._images import check_images, value_range, warn_at_caller
 from lossedu._reduction import reduce
 
@@ -201,9 +201,8 @@ def _ssim_setup(img1, img2, data_range, win_size, sigma, k1, k2, scales=1):
     if not (isinstance(win_size, int) and win_size > 0 and win_size % 2 == 1):
         raise ValueError(f"Expected `win_size` to be an odd positive integer, got {win_size!r}: "
                          f"the window is centred on a pixel.")
-    for name, value in (("data_range", data_range), ("sigma", sigma)):
-        if not value > 0:
-            raise ValueError(f"Expected `{name}` > 0, got {value!r}.")
+    check_positive("data_range", data_range, "the images' value range (1 for [0, 1], 255)")
+    check_positive("sigma", sigma, "the Gaussian window's standard deviation")
     min_size = (win_size - 1) * 2 ** (scales - 1) + 1
     needs = (f"the {win_size}x{win_size} window must fit; pass a smaller `win_size` (and "
              f"`sigma`) or larger images" if scales == 1 else

@@ -8,15 +8,10 @@ import torch
 
 from lossedu._autocast import float32_under_autocast
 from lossedu._checks import check_class_target, check_fraction, check_positive, no_legacy_positions
-from lossedu._reduction import reduce
+from lossedu._reduction import divide_for_mean, reduce
 from lossedu.classification import _batched, _class_weights
 from lossedu.classification import cross_entropy as _readable_cross_entropy
 from lossedu.fast.information import log_softmax
-
-
-def _sample_scale(grad_output, w, reduction):
-    """d(reduced loss) / d l_n: 1 / sum_n w_{y_n} for 'mean', else the incoming gradient."""
-    return grad_output / w.sum() if reduction == "mean" else grad_output
 
 
 class _NLLLoss(torch.autograd.Function):
@@ -36,7 +31,7 @@ class _NLLLoss(torch.autograd.Function):
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_output):
         index, w = ctx.saved_tensors
-        at_target = -w * _sample_scale(grad_output, w, ctx.reduction)  # (N, d1, ...)
+        at_target = -w * divide_for_mean(grad_output, ctx.reduction, w.sum())  # (N, d1, ...)
         grad = torch.zeros(ctx.shape, dtype=w.dtype, device=w.device)
         return grad.scatter_(1, index, at_target.unsqueeze(1)), None, None, None, None
 
@@ -82,7 +77,7 @@ class _CrossEntropy(torch.autograd.Function):
     def backward(ctx, grad_output):
         exp, sum_exp, index, w, ignored, class_weight = ctx.saved_tensors
         eps, C = ctx.label_smoothing, exp.shape[1]
-        scale = _sample_scale(grad_output, w, ctx.reduction)  # d loss / d l_n
+        scale = divide_for_mean(grad_output, ctx.reduction, w.sum())  # d loss / d l_n
         at_target = (1 - eps) * w * scale  # a_n, scaled: (N, d1, ...)
         softmax_scale = at_target
         if eps:

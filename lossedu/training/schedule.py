@@ -4,6 +4,8 @@ import math
 
 import torch
 
+from lossedu._checks import check_positive
+
 
 def warmup_cosine_lr(
     step: int, base_lr: float, warmup_steps: int, total_steps: int, min_lr: float = 0.0
@@ -35,8 +37,9 @@ def warmup_cosine_lr(
         raise ValueError(f"Expected 0 <= `warmup_steps` < `total_steps`, got {warmup_steps} and "
                          f"{total_steps}: count both in optimiser steps (epochs x steps per "
                          f"epoch).")
-    if not 0.0 <= min_lr <= base_lr or base_lr <= 0:
-        raise ValueError(f"Expected 0 <= `min_lr` <= `base_lr` and `base_lr` > 0, got min_lr="
+    check_positive("base_lr", base_lr, "it is the rate at the end of the warm-up")
+    if not 0.0 <= min_lr <= base_lr:
+        raise ValueError(f"Expected 0 <= `min_lr` <= `base_lr`, got min_lr="
                          f"{min_lr} and base_lr={base_lr}: min_lr is the rate at the end, not a "
                          f"fraction of it.")
     if step < warmup_steps:
