@@ -100,6 +100,15 @@ def log_softmax(
 def self_information(p: torch.Tensor) -> torch.Tensor:
     r"""Self-information of outcomes of probability ``p``: :math:`I = -\log p` nats.
 
+    Args:
+        p: probabilities in [0, 1]; :math:`I(0) = \infty`.
+
+    Shape:
+        p: any shape. Output: the same shape.
+
+    Raises:
+        TypeError: a non-tensor or non-floating ``p``.
+
     Example:
         >>> import torch
         >>> from lossedu import self_information
@@ -116,6 +125,16 @@ def entropy(p: torch.Tensor, dim: int = -1) -> torch.Tensor:
     .. math::
         H(P) = -\sum_i p_i \log p_i
 
+    Args:
+        p: distributions, each summing to 1 along ``dim``.
+        dim: the dimension of the outcomes. Default: -1.
+
+    Shape:
+        p: (*, K, *) with K outcomes at ``dim``. Output: the shape without ``dim``.
+
+    Raises:
+        TypeError: a non-tensor or non-floating ``p``.
+
     Example:
         >>> import torch
         >>> from lossedu import entropy
@@ -130,6 +149,17 @@ def distribution_cross_entropy(p: torch.Tensor, q: torch.Tensor, dim: int = -1) 
     r"""Cross-entropy :math:`H(P, Q) = -\sum_i p_i \log q_i` of ``q`` relative to ``p``, in nats.
 
     ``H(P, Q) = H(P) + KL(P || Q)``; terms with :math:`p_i = 0` count 0.
+
+    Args:
+        p: the true distributions. q: the model's, each summing to 1 along ``dim``.
+        dim: the dimension of the outcomes. Default: -1.
+
+    Shape:
+        p, q: the same shape, K outcomes at ``dim``. Output: the shape without ``dim``.
+
+    Raises:
+        TypeError: non-tensor or non-floating arguments.
+        ValueError: tensors on different devices.
 
     Example:
         >>> import torch
@@ -167,6 +197,10 @@ def kl_div(
         target: p (or log p with ``log_target``), broadcastable to ``input``.
         reduction: ``'none'`` | ``'batchmean'`` | ``'sum'`` | ``'mean'``. Default: ``'mean'``.
         log_target: whether ``target`` is given in log space. Default: False.
+
+    Shape:
+        input: (N, *). target: the input's shape (or broadcastable). Output: a scalar, or the
+        broadcast shape for ``'none'``.
 
     Raises:
         TypeError: non-tensor or non-floating arguments.
