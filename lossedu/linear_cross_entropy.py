@@ -137,7 +137,7 @@ def linear_cross_entropy(
     # the reference: every logit at once, (*, C * d1 * ... * dK), then (*, C, d1, ..., dK)
     logits = input @ linear_weight.reshape(-1, input.shape[-1]).T
     if linear_bias is not None:
-        logits = logits + linear_bias.reshape(-1)
+        logits = logits + linear_bias.reshape(-1)  # (C * d1 * ... * dK,)
     return cross_entropy(logits.reshape(logits_shape), target, weight=weight,
                          ignore_index=ignore_index, reduction=reduction,
                          label_smoothing=label_smoothing)
