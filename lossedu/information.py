@@ -71,17 +71,10 @@ def log_softmax(
         \qquad m = \max_j z_j
 
     Args:
-        input: logits z, any shape.
-        dim: the dimension to normalise along; required (torch's default None is
-            deprecated).
-        dtype: cast ``input`` to this dtype first, as torch's ``dtype=``. Default: None.
+        input, dim, dtype: as :func:`softmax`; ``dim`` is the dimension normalised along.
 
-    Shape:
-        input: any shape, an empty one included. Output: the input's shape.
-
-    Raises:
-        TypeError: a non-tensor or non-floating ``input``; ``dim`` left out (None): torch's
-            implicit choice is deprecated, lossedu asks for it.
+    Shape, Raises:
+        As :func:`softmax`.
 
     Example:
         >>> import torch
