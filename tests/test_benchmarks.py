@@ -2,9 +2,12 @@
 
 import re
 
+import pytest
+
 from benchmarks.__main__ import CASES, main
 
 
+@pytest.mark.slow  # tiny tensors, but a profiler session per loss and side for the memory
 def test_the_benchmark_runs_and_prints_every_loss(capsys):
     main(["--tiny", "--repeats", "1"])
     rows = [line for line in capsys.readouterr().out.splitlines()
