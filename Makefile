@@ -9,7 +9,7 @@ PORT ?= 8000
 
 AXE := tests/node_modules/axe-core/axe.min.js
 
-.PHONY: book test lint unit notebooks site browser axe bench lab serve clean
+.PHONY: book test lint unit slow notebooks site browser axe bench lab serve clean
 
 $(SETUP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,14 +22,20 @@ book: $(SETUP)
 	$(BIN)/jupyter-book build . --path-output . -n --keep-going
 	@echo "The site is built: open $(CURDIR)/$(SITE)/index.html (or run 'make serve')."
 
-## test: lint, unit tests and doctests, nbval over every notebook, a clean strict build, browser tests
-test: lint unit notebooks site browser
+## test: lint, unit tests and doctests, the slow ones, nbval over every notebook, a clean strict
+## build, browser tests
+test: lint unit slow notebooks site browser
 
 lint: $(SETUP)
 	$(BIN)/ruff check .
 
+## unit: the unit tests and doctests not marked slow
 unit: $(SETUP)
-	$(BIN)/python -m pytest -q -m "not browser"
+	$(BIN)/python -m pytest -q -m "not browser and not slow"
+
+## slow: the tests marked slow: sandboxed grading, DDP on two processes, a kernel and a build
+slow: $(SETUP)
+	$(BIN)/python -m pytest -q -m "slow and not browser"
 
 notebooks: $(SETUP)
 	$(BIN)/python -m pytest -q --nbval --nbval-current-env \

@@ -5,6 +5,7 @@ import argparse
 
 import torch
 
+from benchmarks import harness
 from benchmarks.core import CASES as CORE
 from benchmarks.harness import measure
 from benchmarks.perceptual import CASES as PERCEPTUAL
@@ -17,16 +18,20 @@ def _ratio(value: float, reference: float) -> str:
     return f"{value / reference:.2f}" if reference else "n/a"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--only", help="run the cases whose name contains this")
     parser.add_argument("--repeats", type=int, default=15, help="rounds per case (default 15)")
     parser.add_argument("--threads", type=int, help="torch.set_num_threads before measuring")
-    args = parser.parse_args()
+    parser.add_argument("--tiny", action="store_true",
+                        help="every case at a tiny size: a check that the benchmark runs")
+    args = parser.parse_args(argv)
+    harness.TINY = args.tiny
     if args.threads:
         torch.set_num_threads(args.threads)
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
-    print(f"threads: {torch.get_num_threads()}; time and memory: ratios to torch")
+    print(f"threads: {torch.get_num_threads()} (unless the loss says); forward + backward, "
+          f"median of {args.repeats} interleaved rounds; time and memory: ratios to torch")
     print("| loss | device | torch ms | fast × | readable × | torch peak MiB | fast mem × "
           "| readable mem × |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")

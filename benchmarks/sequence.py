@@ -6,45 +6,48 @@ import torch
 import torch.nn.functional as F
 
 import lossedu
-from benchmarks.harness import Case
+from benchmarks.harness import Case, size
 from lossedu import fast
-
-T, N, C, S = 200, 32, 40, 60
 
 
 def _ctc(device):
     g = torch.Generator().manual_seed(0)
+    T, N, C, S = size(200, 12), size(32, 2), size(40, 5), size(60, 4)
     log_probs = torch.randn(T, N, C, generator=g).log_softmax(2).to(device).requires_grad_()
     targets = torch.randint(1, C, (N, S), generator=g).to(device)
     input_lengths = torch.full((N,), T, device=device)
-    target_lengths = torch.randint(30, S + 1, (N,), generator=g).to(device)
+    target_lengths = torch.randint(S // 2, S + 1, (N,), generator=g).to(device)
     return log_probs, targets, input_lengths, target_lengths
 
 
 def _triplets(device):
     g = torch.Generator().manual_seed(0)
-    return tuple(torch.randn(4096, 256, generator=g).to(device).requires_grad_() for _ in range(3))
+    shape = size(4096, 8), size(256, 4)
+    return tuple(torch.randn(shape, generator=g).to(device).requires_grad_() for _ in range(3))
 
 
 def _pairs(device):
     g = torch.Generator().manual_seed(0)
-    x1 = torch.randn(4096, 256, generator=g).to(device).requires_grad_()
-    x2 = torch.randn(4096, 256, generator=g).to(device).requires_grad_()
-    y = (torch.randint(0, 2, (4096,), generator=g) * 2 - 1).to(device)
+    n, d = size(4096, 8), size(256, 4)
+    x1 = torch.randn(n, d, generator=g).to(device).requires_grad_()
+    x2 = torch.randn(n, d, generator=g).to(device).requires_grad_()
+    y = (torch.randint(0, 2, (n,), generator=g) * 2 - 1).to(device)
     return x1, x2, y
 
 
 def _scores(device):
     g = torch.Generator().manual_seed(0)
-    x1 = torch.randn(4 * 1024 * 1024, generator=g).to(device).requires_grad_()
-    x2 = torch.randn(4 * 1024 * 1024, generator=g).to(device).requires_grad_()
-    y = (torch.randint(0, 2, (4 * 1024 * 1024,), generator=g) * 2 - 1).to(device)
+    n = size(4 * 1024 * 1024, 64)
+    x1 = torch.randn(n, generator=g).to(device).requires_grad_()
+    x2 = torch.randn(n, generator=g).to(device).requires_grad_()
+    y = (torch.randint(0, 2, (n,), generator=g) * 2 - 1).to(device)
     return x1, x2, y
 
 
 def _views(device):
     g = torch.Generator().manual_seed(0)
-    return tuple(torch.randn(1024, 128, generator=g).to(device).requires_grad_() for _ in range(2))
+    shape = size(1024, 8), size(128, 4)
+    return tuple(torch.randn(shape, generator=g).to(device).requires_grad_() for _ in range(2))
 
 
 def _nt_xent(z1, z2, temperature=0.1):
@@ -56,7 +59,8 @@ def _nt_xent(z1, z2, temperature=0.1):
 
 
 CASES = [
-    Case("ctc_loss", _ctc, lossedu.ctc_loss, F.ctc_loss, fast.ctc_loss),
+    *(Case(f"ctc_loss ({n} thread{'s' if n > 1 else ''})", _ctc, lossedu.ctc_loss, F.ctc_loss,
+           fast.ctc_loss, threads=n) for n in (1, 2)),
     Case("triplet_margin_loss", _triplets, lossedu.triplet_margin_loss, F.triplet_margin_loss),
     Case("cosine_embedding_loss", _pairs, lossedu.cosine_embedding_loss, F.cosine_embedding_loss),
     Case("margin_ranking_loss", _scores, lossedu.margin_ranking_loss, F.margin_ranking_loss),

@@ -3,6 +3,7 @@ in, says what was expected and the usual cause."""
 
 import functools
 import inspect
+import math
 from collections.abc import Callable, Sequence
 
 import torch
@@ -99,6 +100,19 @@ def no_legacy_positions(loss: Callable) -> Callable:
         return loss(*args, **kwargs)
 
     return wrapper
+
+
+def check_dim(dim: object) -> int:
+    """Raise TypeError unless ``dim`` is an int: torch's implicit choice when it is None is
+    deprecated (torch warns and guesses), and lossedu does not guess."""
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise TypeError(
+            f"Expected `dim`, the dimension to normalise along, as an int, got {dim!r}: torch's "
+            f"implicit choice of dimension is deprecated (it warns, then takes 0 for 0-, 1- and "
+            f"3-d inputs, else 1). Pass it: dim=-1 for classes on the last dimension, dim=1 for "
+            f"(N, C, ...)."
+        )
+    return dim
 
 
 def check_reduction(reduction: object, allowed: Sequence[str] = REDUCTIONS) -> str:
@@ -280,4 +294,68 @@ def _check_class_weight(weight, C: int) -> None:
         raise ValueError(
             f"Expected `weight` with one entry per class, shape ({C},), got "
             f"{shape_str(weight.shape)}."
+        )
+
+
+# --- the training loop's options ---------------------------------------------------------
+
+
+def check_positive_int(name: str, value: object) -> int:
+    """Raise TypeError unless ``value`` is an int (not a bool), ValueError unless it is >= 1."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"Expected `{name}` to be a positive int, got {type(value).__name__} "
+                        f"{value!r}.")
+    if value < 1:
+        raise ValueError(f"Expected `{name}` to be a positive int, got {value}.")
+    return value
+
+
+def check_amp_dtype(amp_dtype: object) -> torch.dtype | None:
+    """None, or bfloat16: the dtype autocast runs the forward pass in."""
+    if amp_dtype is None or amp_dtype in (torch.bfloat16, "bfloat16"):
+        return None if amp_dtype is None else torch.bfloat16
+    hint = (" float16 gradients underflow without loss scaling (torch.amp.GradScaler), which "
+            "this loop leaves out; bfloat16 has float32's range and needs none."
+            if amp_dtype in (torch.float16, "float16") else "")
+    raise ValueError(
+        f"Expected `amp_dtype` to be None or torch.bfloat16 (or 'bfloat16'), got "
+        f"{amp_dtype!r}: autocast runs matrix products in bfloat16; leave it None to train in "
+        f"the parameters' own dtype.{hint}"
+    )
+
+
+def check_clip(clip_grad_norm: object) -> float | None:
+    """None, or the largest gradient norm allowed: a positive finite number."""
+    if clip_grad_norm is None:
+        return None
+    if isinstance(clip_grad_norm, bool) or not isinstance(clip_grad_norm, int | float):
+        raise TypeError(f"Expected `clip_grad_norm` to be None or a number, got "
+                        f"{type(clip_grad_norm).__name__}.")
+    check_positive("clip_grad_norm", clip_grad_norm, "it is the largest gradient norm allowed")
+    if math.isinf(clip_grad_norm):
+        raise ValueError("Expected a finite `clip_grad_norm`, got inf: leave it None not to clip.")
+    return float(clip_grad_norm)
+
+
+def check_loader(loader: object) -> int:
+    """The number of batches; the loader must know it (a DataLoader, or a list of batches)."""
+    try:
+        count = len(loader)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(
+            f"Expected `loader` with a length (a torch.utils.data.DataLoader or a list of "
+            f"(inputs, targets) batches), got {type(loader).__name__}."
+        ) from None
+    if count == 0:
+        raise ValueError("Expected a `loader` with at least one batch, got an empty one: a "
+                         "DataLoader with drop_last=True and fewer samples than batch_size?")
+    return count
+
+
+def check_writer(writer: object) -> None:
+    """Raise TypeError unless ``writer`` is None or has ``add_scalar`` (a SummaryWriter)."""
+    if writer is not None and not callable(getattr(writer, "add_scalar", None)):
+        raise TypeError(
+            f"Expected `writer` to have an add_scalar(tag, value, step) method, such as "
+            f"torch.utils.tensorboard.SummaryWriter(log_dir), got {type(writer).__name__}."
         )

@@ -19,3 +19,14 @@ def reduce(loss: torch.Tensor, reduction: str, weight: torch.Tensor | None = Non
     if reduction == "sum":
         return loss.sum()
     return loss
+
+
+def divide_for_mean(value: torch.Tensor, reduction: str, count) -> torch.Tensor:
+    r"""``value / count`` for 'mean', ``value`` itself for 'sum' and 'none'.
+
+    The backward of :func:`reduce`: :math:`\partial L / \partial l_n` is :math:`1 / D` for
+    'mean' (D = N, or :math:`\sum_n w_n` for a weighted mean) and 1 otherwise, so a hand-written
+    backward scales the incoming gradient with it; a forward that summed already divides with
+    it too.
+    """
+    return value / count if reduction == "mean" else value

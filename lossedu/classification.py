@@ -195,6 +195,10 @@ def focal_loss(
         ignore_index: a target value that is ignored. Default: -100.
         reduction: ``'none'`` | ``'mean'`` | ``'sum'``. Default: ``'mean'``.
 
+    Shape:
+        input: (C), (N, C) or (N, C, d1, ..., dK). target: (), (N) or (N, d1, ..., dK).
+        Output: a scalar, or the target's shape for ``'none'``.
+
     Raises:
         TypeError, ValueError: as :func:`nll_loss`; a negative ``gamma``.
 

@@ -169,7 +169,8 @@ class LPIPS(nn.Module):
             f_x, f_y = (f / (f.square().sum(1, keepdim=True).sqrt() + 1e-10) for f in (f_x, f_y))
             # the spatial mean of a 1x1 convolution is the convolution of the mean: (N, C_l)
             squared = (f_x - f_y).square().mean((2, 3))
-            distance = distance + squared @ getattr(self, f"lin{k}").model[1].weight.view(-1)
+            lin = getattr(self, f"lin{k}").model[1].weight.view(-1)  # (1, C_l, 1, 1) -> (C_l,)
+            distance = distance + squared @ lin  # (N,)
         return reduce(distance, self.reduction)
 
 
@@ -251,6 +252,7 @@ class DISTS(nn.Module):
         features = zip([input, *self.net((input - self.mean) / self.std)],
                        [target, *self.net((target - self.mean) / self.std)], strict=True)
         total = self.alpha.sum() + self.beta.sum()
+        # (1, sum_l C_l, 1, 1) -> (sum_l C_l,), split into one (C_l,) per layer
         alphas = (self.alpha / total).view(-1).split(self.channels)
         betas = (self.beta / total).view(-1).split(self.channels)
         c1 = c2 = 1e-6
@@ -260,7 +262,7 @@ class DISTS(nn.Module):
             mean_x, mean_y = f_x.mean((2, 3), keepdim=True), f_y.mean((2, 3), keepdim=True)
             var_x = (f_x - mean_x).square().mean((2, 3))  # (N, C_l)
             var_y = (f_y - mean_y).square().mean((2, 3))
-            cov = (f_x * f_y).mean((2, 3)) - (mean_x * mean_y).flatten(1)
+            cov = (f_x * f_y).mean((2, 3)) - (mean_x * mean_y).flatten(1)  # (N, C_l)
             mean_x, mean_y = mean_x.flatten(1), mean_y.flatten(1)  # (N, C_l)
             texture = (2 * mean_x * mean_y + c1) / (mean_x.square() + mean_y.square() + c1)
             structure = (2 * cov + c2) / (var_x + var_y + c2)

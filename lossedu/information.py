@@ -5,6 +5,7 @@ import torch
 
 from lossedu._autocast import LOW_PRECISION, float32_under_autocast
 from lossedu._checks import (
+    check_dim,
     check_floating,
     check_reduction,
     check_same_device,
@@ -14,15 +15,18 @@ from lossedu._checks import (
 from lossedu._reduction import REDUCTIONS, reduce
 
 
-def _logits(input: torch.Tensor, dtype: torch.dtype | None) -> tuple[torch.Tensor, torch.dtype]:
+def _logits(input, dim, dtype) -> tuple[torch.Tensor, torch.dtype]:
     """The checked logits, cast to ``dtype`` if given, in the precision to compute in (float16
     and bfloat16 in float32, as torch does), and the dtype to return."""
     check_tensor("input", input)
+    check_dim(dim)
     z = check_floating("input", input if dtype is None else input.to(dtype))
     return (z.float() if z.dtype in LOW_PRECISION else z), z.dtype
 
 
-def softmax(input: torch.Tensor, dim: int, *, dtype: torch.dtype | None = None) -> torch.Tensor:
+def softmax(
+    input: torch.Tensor, dim: int | None = None, *, dtype: torch.dtype | None = None
+) -> torch.Tensor:
     r"""Softmax along ``dim``, stable for any logits.
 
     .. math::
@@ -30,11 +34,16 @@ def softmax(input: torch.Tensor, dim: int, *, dtype: torch.dtype | None = None) 
 
     Args:
         input: logits z, any shape.
-        dim: the dimension the probabilities sum to 1 along.
+        dim: the dimension the probabilities sum to 1 along; required (torch's default None
+            is deprecated).
         dtype: cast ``input`` to this dtype first, as torch's ``dtype=``. Default: None.
 
+    Shape:
+        input: any shape, an empty one included. Output: the input's shape.
+
     Raises:
-        TypeError: a non-tensor or non-floating ``input``.
+        TypeError: a non-tensor or non-floating ``input``; ``dim`` left out (None): torch's
+            implicit choice is deprecated, lossedu asks for it.
 
     Example:
         >>> import torch
@@ -44,7 +53,7 @@ def softmax(input: torch.Tensor, dim: int, *, dtype: torch.dtype | None = None) 
         >>> softmax(torch.tensor([1000.0, 1000.0]), dim=0)
         tensor([0.5000, 0.5000])
     """
-    z, out_dtype = _logits(input, dtype)
+    z, out_dtype = _logits(input, dim, dtype)
     if z.numel() == 0:  # an empty dimension has no maximum: nothing to normalise, as torch
         return z.to(out_dtype, copy=True)
     # z - m changes nothing mathematically and keeps every exponent <= 0: nothing overflows
@@ -52,7 +61,9 @@ def softmax(input: torch.Tensor, dim: int, *, dtype: torch.dtype | None = None) 
     return (exp / exp.sum(dim, keepdim=True)).to(out_dtype)
 
 
-def log_softmax(input: torch.Tensor, dim: int, *, dtype: torch.dtype | None = None) -> torch.Tensor:
+def log_softmax(
+    input: torch.Tensor, dim: int | None = None, *, dtype: torch.dtype | None = None
+) -> torch.Tensor:
     r"""Log-softmax along ``dim`` in the log-sum-exp form.
 
     .. math::
@@ -60,12 +71,10 @@ def log_softmax(input: torch.Tensor, dim: int, *, dtype: torch.dtype | None = No
         \qquad m = \max_j z_j
 
     Args:
-        input: logits z, any shape.
-        dim: the dimension to normalise along.
-        dtype: cast ``input`` to this dtype first, as torch's ``dtype=``. Default: None.
+        input, dim, dtype: as :func:`softmax`; ``dim`` is the dimension normalised along.
 
-    Raises:
-        TypeError: a non-tensor or non-floating ``input``.
+    Shape, Raises:
+        As :func:`softmax`.
 
     Example:
         >>> import torch
@@ -73,7 +82,7 @@ def log_softmax(input: torch.Tensor, dim: int, *, dtype: torch.dtype | None = No
         >>> log_softmax(torch.tensor([1e4, 0.0]), dim=0)
         tensor([     0., -10000.])
     """
-    z, out_dtype = _logits(input, dtype)
+    z, out_dtype = _logits(input, dim, dtype)
     if z.numel() == 0:  # an empty dimension has no maximum: nothing to normalise, as torch
         return z.to(out_dtype, copy=True)
     shifted = z - z.amax(dim, keepdim=True).detach()  # z - m: every exponent <= 0
@@ -83,6 +92,15 @@ def log_softmax(input: torch.Tensor, dim: int, *, dtype: torch.dtype | None = No
 
 def self_information(p: torch.Tensor) -> torch.Tensor:
     r"""Self-information of outcomes of probability ``p``: :math:`I = -\log p` nats.
+
+    Args:
+        p: probabilities in [0, 1]; :math:`I(0) = \infty`.
+
+    Shape:
+        p: any shape. Output: the same shape.
+
+    Raises:
+        TypeError: a non-tensor or non-floating ``p``.
 
     Example:
         >>> import torch
@@ -100,6 +118,16 @@ def entropy(p: torch.Tensor, dim: int = -1) -> torch.Tensor:
     .. math::
         H(P) = -\sum_i p_i \log p_i
 
+    Args:
+        p: distributions, each summing to 1 along ``dim``.
+        dim: the dimension of the outcomes. Default: -1.
+
+    Shape:
+        p: (*, K, *) with K outcomes at ``dim``. Output: the shape without ``dim``.
+
+    Raises:
+        TypeError: a non-tensor or non-floating ``p``.
+
     Example:
         >>> import torch
         >>> from lossedu import entropy
@@ -114,6 +142,17 @@ def distribution_cross_entropy(p: torch.Tensor, q: torch.Tensor, dim: int = -1) 
     r"""Cross-entropy :math:`H(P, Q) = -\sum_i p_i \log q_i` of ``q`` relative to ``p``, in nats.
 
     ``H(P, Q) = H(P) + KL(P || Q)``; terms with :math:`p_i = 0` count 0.
+
+    Args:
+        p: the true distributions. q: the model's, each summing to 1 along ``dim``.
+        dim: the dimension of the outcomes. Default: -1.
+
+    Shape:
+        p, q: the same shape, K outcomes at ``dim``. Output: the shape without ``dim``.
+
+    Raises:
+        TypeError: non-tensor or non-floating arguments.
+        ValueError: tensors on different devices.
 
     Example:
         >>> import torch
@@ -151,6 +190,10 @@ def kl_div(
         target: p (or log p with ``log_target``), broadcastable to ``input``.
         reduction: ``'none'`` | ``'batchmean'`` | ``'sum'`` | ``'mean'``. Default: ``'mean'``.
         log_target: whether ``target`` is given in log space. Default: False.
+
+    Shape:
+        input: (N, *). target: the input's shape (or broadcastable). Output: a scalar, or the
+        broadcast shape for ``'none'``.
 
     Raises:
         TypeError: non-tensor or non-floating arguments.

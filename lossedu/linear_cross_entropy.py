@@ -14,11 +14,13 @@ import torch
 from lossedu._checks import (
     check_class_target,
     check_floating,
+    check_positive_int,
     check_reduction,
     check_same_device,
     check_tensor,
     shape_str,
 )
+from lossedu._reduction import divide_for_mean, reduce
 from lossedu.classification import cross_entropy
 
 
@@ -135,7 +137,7 @@ def linear_cross_entropy(
     # the reference: every logit at once, (*, C * d1 * ... * dK), then (*, C, d1, ..., dK)
     logits = input @ linear_weight.reshape(-1, input.shape[-1]).T
     if linear_bias is not None:
-        logits = logits + linear_bias.reshape(-1)
+        logits = logits + linear_bias.reshape(-1)  # (C * d1 * ... * dK,)
     return cross_entropy(logits.reshape(logits_shape), target, weight=weight,
                          ignore_index=ignore_index, reduction=reduction,
                          label_smoothing=label_smoothing)
@@ -144,8 +146,7 @@ def linear_cross_entropy(
 def _chunked(input, linear_weight, linear_bias, target, weight, ignore_index, reduction,
              chunk_size):
     """The chunked path: checks as cross_entropy's, then the Function on a batched input."""
-    if not (isinstance(chunk_size, int) and chunk_size > 0):
-        raise ValueError(f"Expected `options.batch_chunk_size` > 0, got {chunk_size!r}.")
+    check_positive_int("options.batch_chunk_size", chunk_size)
     logits_stand_in = input.new_zeros(()).expand(*input.shape[:-1], linear_weight.shape[0])
     check_class_target(logits_stand_in, target, weight, ignore_index, reduction)  # no memory
     unbatched = input.dim() == 1
@@ -195,16 +196,14 @@ class _ChunkedLinearCrossEntropy(torch.autograd.Function):
         loss = (w * nll).to(input.dtype)  # (N,)
         ctx.save_for_backward(input, linear_weight, linear_bias, index, w, log_sum_exp)
         ctx.reduction, ctx.chunk_size = reduction, chunk_size
-        if reduction == "mean":
-            return loss.sum() / w.sum()
-        return loss.sum() if reduction == "sum" else loss
+        return reduce(loss, reduction, w)  # 'mean': sum_n w_n nll_n / sum_n w_n
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_output):
         input, linear_weight, linear_bias, index, w, log_sum_exp = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        scale = grad_output / w.sum() if ctx.reduction == "mean" else grad_output
+        scale = divide_for_mean(grad_output, ctx.reduction, w.sum())
         g = (w * scale).to(log_sum_exp.dtype)  # g_n: (N,), or 0 where ignored
         grad_x = torch.empty_like(input) if need_x else None
         grad_w = torch.zeros_like(linear_weight) if need_w else None

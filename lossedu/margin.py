@@ -292,7 +292,7 @@ def multi_margin_loss(
         hinge = weight[y] * hinge  # w_{y_n}: (N, 1)
     others = torch.arange(C, device=input.device) != y  # (N, C): every class but the target
     loss = torch.where(others, hinge, 0).sum(1) / C  # (N,)
-    return reduce(loss.reshape(target.shape), reduction)
+    return reduce(loss.reshape(target.shape), reduction)  # (N,), or () for one sample
 
 
 @float32_under_autocast
@@ -353,4 +353,4 @@ def multilabel_margin_loss(
     # 3. summed over the pairs of a listed target and a non-target class
     pairs = listed.unsqueeze(2) & ~is_target.unsqueeze(1)  # (N, K, C)
     loss = torch.where(pairs, hinge, 0).sum((1, 2)) / C  # (N,)
-    return reduce(loss.reshape(input.shape[:-1]), reduction)
+    return reduce(loss.reshape(input.shape[:-1]), reduction)  # (N,), or () for one sample

@@ -120,10 +120,8 @@ def triplet_margin_loss(
         tensor([0., 3.])
     """
     _check_embeddings(reduction, anchor=anchor, positive=positive, negative=negative)
-    if not margin > 0:
-        raise ValueError(f"Expected `margin` > 0, got {margin!r}: with no gap the loss is 0.")
-    if not p > 0:
-        raise ValueError(f"Expected `p` > 0 (the order of the norm), got {p!r}.")
+    check_positive("margin", margin, "with no gap the loss is 0")
+    check_positive("p", p, "it is the order of the norm")
 
     def distance(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return torch.linalg.vector_norm(x - y + eps, ord=p, dim=-1)  # (N,) or ()
@@ -290,8 +288,7 @@ def info_nce(
             f"Expected `z1` and `z2` of shape (N, D) with N >= 1, got {shape_str(z1.shape)}: "
             f"the other samples of the batch are the negatives."
         )
-    if not temperature > 0:
-        raise ValueError(f"Expected `temperature` > 0, got {temperature!r}.")
+    check_positive("temperature", temperature, "it divides the similarities")
     N = z1.shape[0]
     z = torch.cat([z1, z2])  # (2N, D)
     z = z / torch.linalg.vector_norm(z, dim=1, keepdim=True).clamp_min(1e-12)  # F.normalize

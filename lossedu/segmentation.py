@@ -24,6 +24,7 @@ import torch
 
 from lossedu._checks import (
     check_floating,
+    check_positive,
     check_probabilities,
     check_reduction,
     check_same_device,
@@ -138,8 +139,7 @@ def _check_options(reduction, **weights) -> None:
                      "not divide by zero", "alpha": "it weighs the false positives",
            "beta": "it weighs the false negatives"}
     for name, value in weights.items():
-        if not value >= 0:
-            raise ValueError(f"Expected `{name}` >= 0, got {value!r}: {why[name]}.")
+        check_positive(name, value, why[name], allow_zero=True)
 
 
 def dice_loss(

@@ -181,7 +181,7 @@ def _as_lengths(name: str, value: object, batch: int, device: torch.device) -> t
         raise TypeError(
             f"Expected `{name}` to be a tensor or a tuple of ints, got {type(value).__name__}."
         )
-    lengths = value.reshape(-1) if value.dim() == 0 else value
+    lengths = value.reshape(-1) if value.dim() == 0 else value  # (N,): a scalar becomes (1,)
     if lengths.dim() != 1 or lengths.numel() != batch:
         raise ValueError(
             f"Expected `{name}` to hold one length per sample, N = {batch}, got "

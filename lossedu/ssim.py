@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-from lossedu._checks import check_reduction
+from lossedu._checks import check_positive, check_reduction
 from lossedu._images import check_images, value_range, warn_at_caller
 from lossedu._reduction import reduce
 
@@ -28,10 +28,16 @@ def ssim_map(img1, img2, data_range=1.0, win_size=11, sigma=1.5, k1=0.01, k2=0.0
         C_1 = (k_1 L)^2,\ C_2 = (k_2 L)^2
 
     with Gaussian-weighted means, variances and covariance (population, divided by the weight
-    sum 1) and L = ``data_range``. Arguments as :func:`ssim`.
+    sum 1) and L = ``data_range``.
+
+    Args:
+        img1, img2, data_range, win_size, sigma, k1, k2: as :func:`ssim`.
 
     Shape:
         img1, img2: (N, C, H, W). Output: (N, C, H - win_size + 1, W - win_size + 1).
+
+    Raises:
+        TypeError, ValueError: as :func:`ssim`.
 
     Example:
         >>> import torch
@@ -93,7 +99,19 @@ def ssim(img1, img2, data_range=1.0, win_size=11, sigma=1.5, k1=0.01, k2=0.03,
 
 def ssim_loss(img1, img2, data_range=1.0, win_size=11, sigma=1.5, k1=0.01, k2=0.03,
               reduction="mean"):
-    r"""``l_n = 1 - SSIM_n``, in [0, 2]: 0 for identical images. Arguments as :func:`ssim`.
+    r"""SSIM as a loss, in [0, 2]: 0 for identical images.
+
+    .. math::
+        l_n = 1 - \mathrm{SSIM}_n, \qquad \text{'mean'}: \frac{1}{N} \sum_n l_n
+
+    Args:
+        img1, img2, data_range, win_size, sigma, k1, k2, reduction: as :func:`ssim`.
+
+    Shape:
+        img1, img2: (N, C, H, W). Output: a scalar, or (N,) for ``'none'``.
+
+    Raises:
+        TypeError, ValueError: as :func:`ssim`.
 
     Example:
         >>> import torch
@@ -201,9 +219,8 @@ def _ssim_setup(img1, img2, data_range, win_size, sigma, k1, k2, scales=1):
     if not (isinstance(win_size, int) and win_size > 0 and win_size % 2 == 1):
         raise ValueError(f"Expected `win_size` to be an odd positive integer, got {win_size!r}: "
                          f"the window is centred on a pixel.")
-    for name, value in (("data_range", data_range), ("sigma", sigma)):
-        if not value > 0:
-            raise ValueError(f"Expected `{name}` > 0, got {value!r}.")
+    check_positive("data_range", data_range, "the images' value range (1 for [0, 1], 255)")
+    check_positive("sigma", sigma, "the Gaussian window's standard deviation")
     min_size = (win_size - 1) * 2 ** (scales - 1) + 1
     needs = (f"the {win_size}x{win_size} window must fit; pass a smaller `win_size` (and "
              f"`sigma`) or larger images" if scales == 1 else

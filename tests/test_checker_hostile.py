@@ -173,6 +173,7 @@ def test_an_interrupt_sent_by_the_answer_never_escapes_check():
     assert not report.passed
 
 
+@pytest.mark.slow
 def test_the_sandbox_refuses_forged_results(tmp_path):
     result = run_submission(HOSTILE / "forges.py", ["mse_loss"])
     assert not result.passed and "mse_loss" not in result.reports or \
@@ -267,6 +268,7 @@ def test_csv_cells_that_would_be_formulas_are_quoted():
         "'=1+1", "'+1", "'-1", "'@SUM(A1)", "alice.py"]
 
 
+@pytest.mark.slow
 def test_grade_help_documents_every_option_in_a_line():
     run = subprocess.run([sys.executable, "-m", "lossedu", "grade", "--help"],
                          capture_output=True, text=True, cwd=Path(__file__).parents[1])

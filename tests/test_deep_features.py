@@ -91,6 +91,7 @@ def lpips_as_the_package_runs_it(model, net, x, y):
     return total.view(-1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("net", "size"), [("alex", 40), ("vgg", 20), ("squeeze", 33)])
 def test_lpips_equals_the_packages_computation(net, size):
     _ = torch.manual_seed(0)
@@ -165,6 +166,7 @@ def test_lpips_warns_about_the_range():
         model(x, y, normalize=True)
 
 
+@pytest.mark.slow
 def test_warnings_point_at_the_callers_line():
     """Not at lossedu's own lines, nor at torch.nn.Module.__call__."""
     _ = torch.manual_seed(0)
@@ -199,6 +201,7 @@ def test_lpips_rejects_bad_arguments():
         model(x, x.tolist())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", [LPIPS, DISTS], ids=["LPIPS", "DISTS"])
 def test_images_in_another_dtype_than_the_network(model):
     model = model(pretrained=False)
@@ -283,6 +286,7 @@ def dists_as_the_package_runs_it(model, x, y):
     return (1 - (dist1 + dist2)).view(-1)
 
 
+@pytest.mark.slow
 def test_dists_equals_the_packages_computation():
     _ = torch.manual_seed(0)
     model = DISTS(pretrained=False, reduction="none").double()
@@ -302,6 +306,7 @@ def test_dists_untrained_weights_as_dists_pytorch_draws_them():
         assert abs(p.mean().item() - 0.1) < 0.002 and abs(p.std().item() - 0.01) < 0.002
 
 
+@pytest.mark.slow
 def test_dists_warns_about_the_range():
     _ = torch.manual_seed(0)
     model = DISTS(pretrained=False)

@@ -113,12 +113,22 @@ def test_fast_softmax_equals_readable_and_torch(name, dim):
 
 def test_fast_focal_loss_equals_readable():
     (x, t), w = _classes(torch.float64)
-    for options in ({}, {"gamma": 0.5, "weight": w}, {"reduction": "none"}):
-        a = lossedu.fast.focal_loss(x, t, **options)
-        b = lossedu.focal_loss(x, t, **options)
+    ignored = t.clone()
+    ignored[..., :1] = -100
+    for options in ({}, {"gamma": 0.5, "weight": w}, {"reduction": "none"}, {"gamma": 1.0},
+                    {"gamma": 3.0, "reduction": "sum"}, {"ignore_index": -100, "weight": w}):
+        target = ignored if "ignore_index" in options else t
+        a = lossedu.fast.focal_loss(x, target, **options)
+        b = lossedu.focal_loss(x, target, **options)
         torch.testing.assert_close(a, b)
         torch.testing.assert_close(_grads(a, [x]), _grads(b, [x]))
-    assert torch.autograd.gradcheck(lambda a: lossedu.fast.focal_loss(a, t, weight=w), (x,))
+    for gamma in (0.0, 0.5, 2.0):
+        assert torch.autograd.gradcheck(
+            lambda a, gamma=gamma: lossedu.fast.focal_loss(a, t, gamma, weight=w), (x,))
+    # gamma = 0 is cross-entropy: torch's values and gradients
+    a, b = lossedu.fast.focal_loss(x, ignored, 0.0, w), F.cross_entropy(x, ignored, w)
+    torch.testing.assert_close(a, b)
+    torch.testing.assert_close(_grads(a, [x]), _grads(b, [x]))
 
 
 def test_fast_exports_the_readable_names():

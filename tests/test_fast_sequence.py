@@ -54,7 +54,8 @@ def test_gradcheck():
         assert torch.autograd.gradcheck(
             lambda x, z=zero_infinity: fast.ctc_loss(x.log_softmax(-1), targets, input_lengths,
                                                     target_lengths, reduction="sum",
-                                                    zero_infinity=z), (logits,))
+                                                    zero_infinity=z), (logits,),
+            fast_mode=True)  # one random direction: the full gradients are compared above
 
 
 def test_impossible_target_nan_gradient_as_torch_zero_with_zero_infinity():

@@ -65,6 +65,7 @@ def cell_outputs(path, index):
     return nbformat.read(path, as_version=4).cells[index].outputs
 
 
+@pytest.mark.slow  # a Jupyter kernel (and a Sphinx build) per module
 @pytest.mark.skipif(CJK is None, reason="no Simplified Chinese font installed")
 def test_a_figure_is_stored_in_both_languages_with_its_alt_text(executed):
     outputs = cell_outputs(executed, 1)
@@ -77,6 +78,7 @@ def test_a_figure_is_stored_in_both_languages_with_its_alt_text(executed):
     assert outputs[0].metadata["image/png"] == {"width": 480}
 
 
+@pytest.mark.slow  # a Jupyter kernel (and a Sphinx build) per module
 def test_without_a_cjk_font_only_english_and_nothing_on_stderr(executed):
     outputs = cell_outputs(executed, 2)
     assert [o.output_type for o in outputs] == ["display_data"]
@@ -155,6 +157,7 @@ def site(executed, tmp_path_factory):
     return out / "figures.html"
 
 
+@pytest.mark.slow  # a Jupyter kernel (and a Sphinx build) per module
 @pytest.mark.skipif(CJK is None, reason="no Simplified Chinese font installed")
 def test_the_built_page_gives_each_image_its_language_and_alt(site):
     parser = Images()

@@ -131,5 +131,5 @@ def test_errors():
     for options in (None, chunked(2)):
         with pytest.raises(ValueError, match=r"class indices in \[0, 4\].*got 7"):
             lossedu.linear_cross_entropy(x, W, torch.full((N,), 7), options=options)
-    with pytest.raises(ValueError, match=r"`options.batch_chunk_size` > 0, got 0"):
+    with pytest.raises(ValueError, match=r"`options.batch_chunk_size` to be a positive int, got 0"):
         lossedu.linear_cross_entropy(x, W, y, options=SimpleNamespace(batch_chunk_size=0))

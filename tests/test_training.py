@@ -395,7 +395,7 @@ def test_bf16_autocast_trains_close_to_float32():
         ({"amp_dtype": torch.float32}, ValueError, r"`amp_dtype`.*got torch.float32"),
         ({"amp_dtype": "fp8"}, ValueError, r"`amp_dtype`.*got 'fp8'"),
         ({"amp_dtype": torch.float16}, ValueError, r"float16 gradients underflow"),
-        ({"clip_grad_norm": 0.0}, ValueError, r"`clip_grad_norm` to be a positive finite"),
+        ({"clip_grad_norm": 0.0}, ValueError, r"`clip_grad_norm` > 0, got 0.0: it is the largest"),
         ({"clip_grad_norm": "1"}, TypeError, r"`clip_grad_norm` to be None or a number"),
         ({"writer": "runs/exp"}, TypeError, r"`writer` to have an add_scalar"),
     ],

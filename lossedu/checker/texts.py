@@ -154,7 +154,6 @@ REPORT = {
     "call": ("调用", "call"),
     "expected": ("期望", "expected"),
     "got": ("得到", "got"),
-    "gradient": ("梯度", "gradient"),
     "hint": ("提示", "Hint"),
     "reproduce": ("复现", "reproduce"),
     "of_sum": ("梯度取自 out.sum() 的反向传播。", "Gradients of out.sum()."),

@@ -12,6 +12,8 @@ from lossedu.exercises.spec import (
     Exercise,
     Mistake,
     generator,
+    negated,
+    option_ignored,
     rand,
     randint,
     randn,
@@ -78,19 +80,18 @@ def _bce_xlogy(**args):
     return _reduce_weighted(loss, args)
 
 
-def _bce_eps(eps: float, add: bool):
+def _eps_kept(eps: float, add: bool, to_probability=None):
+    """p kept away from 0 and 1 by ``eps`` (added, or clamped) before the logs; ``p`` is the
+    input, or ``to_probability(input)``."""
+
     def variant(**args):
-        p = args["input"]
+        p = args["input"] if to_probability is None else to_probability(args["input"])
         if add:
-            return _bce_terms((p + eps).log(), (1 - p + eps).log(), args)
+            return _bce_terms((p + eps).log(), (1 - p + eps).log(), args, args.get("pos_weight"))
         p = p.clamp(eps, 1 - eps)
-        return _bce_terms(p.log(), (1 - p).log(), args)
+        return _bce_terms(p.log(), (1 - p).log(), args, args.get("pos_weight"))
 
     return variant
-
-
-def _weight_ignored(reference):
-    return lambda **a: reference(**with_(a, weight=None)) if a.get("weight") is not None else None
 
 
 BCE = Exercise(
@@ -110,13 +111,13 @@ BCE = Exercise(
         Mistake("截断的是 p（加 eps），不是 log：p = 0 时得到 −log(eps)，而 torch 得到 100。",
                 "p was clamped (an eps added), not the log: at p = 0 that gives −log(eps) where "
                 "torch gives 100.",
-                tuple(_bce_eps(e, add) for e in EPSILONS for add in (True, False))),
+                tuple(_eps_kept(e, add) for e in EPSILONS for add in (True, False))),
         Mistake("忽略了 weight：每一项都要乘以对应的权重。",
                 "`weight` is ignored: each term is multiplied by its weight.",
-                (_weight_ignored(F.binary_cross_entropy),)),
+                (option_ignored("weight", None, F.binary_cross_entropy),)),
         Mistake("少了负号：log p ≤ 0，损失是它的相反数。",
                 "The minus sign is missing: log p ≤ 0, the loss is its negative.",
-                (lambda **a: -F.binary_cross_entropy(**a),)),
+                (negated(F.binary_cross_entropy),)),
         *reduction_mistakes(F.binary_cross_entropy, "mean"),
     ),
 )
@@ -173,17 +174,6 @@ def _sigmoid_then_bce(**args):
                                   args.get("weight"), reduction=args.get("reduction", "mean"))
 
 
-def _sigmoid_eps(eps: float, add: bool):
-    def variant(**args):
-        p = torch.sigmoid(args["input"])
-        if add:
-            return _bce_terms((p + eps).log(), (1 - p + eps).log(), args, args.get("pos_weight"))
-        p = p.clamp(eps, 1 - eps)
-        return _bce_terms(p.log(), (1 - p).log(), args, args.get("pos_weight"))
-
-    return variant
-
-
 def _pos_weight_misplaced(**args):
     """pos_weight on the negative term (1 - y) log(1 - p) instead of the positive one."""
     pos_weight = args.get("pos_weight")
@@ -221,19 +211,18 @@ BCE_LOGITS = Exercise(
                 "Use the stable forms log σ(x) = −softplus(−x) and log(1 − σ(x)) = "
                 "−softplus(x), i.e. max(x, 0) − x·y + log(1 + exp(−|x|)).",
                 (_naive_logits, _sigmoid_then_bce,
-                 *(_sigmoid_eps(e, add) for e in EPSILONS for add in (True, False)))),
+                 *(_eps_kept(e, add, torch.sigmoid) for e in EPSILONS for add in (True, False)))),
         Mistake("pos_weight 放错了位置：它只乘正样本项 y·log σ(x)。",
                 "pos_weight is in the wrong place: it multiplies only the positive term "
                 "y·log σ(x).", (_pos_weight_misplaced, _pos_weight_everywhere)),
         Mistake("忽略了 pos_weight。", "`pos_weight` is ignored.",
-                (lambda **a: F.binary_cross_entropy_with_logits(**with_(a, pos_weight=None))
-                 if a.get("pos_weight") is not None else None,)),
+                (option_ignored("pos_weight", None, F.binary_cross_entropy_with_logits),)),
         Mistake("忽略了 weight：每一项都要乘以对应的权重。",
                 "`weight` is ignored: each term is multiplied by its weight.",
-                (_weight_ignored(F.binary_cross_entropy_with_logits),)),
+                (option_ignored("weight", None, F.binary_cross_entropy_with_logits),)),
         Mistake("少了负号：log σ(x) ≤ 0，损失是它的相反数。",
                 "The minus sign is missing: log σ(x) ≤ 0, the loss is its negative.",
-                (lambda **a: -F.binary_cross_entropy_with_logits(**a),)),
+                (negated(F.binary_cross_entropy_with_logits),)),
         *reduction_mistakes(F.binary_cross_entropy_with_logits, "mean"),
     ),
 )

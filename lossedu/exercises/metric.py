@@ -11,10 +11,10 @@ from lossedu.exercises.spec import (
     Exercise,
     Mistake,
     generator,
+    option_ignored,
     randint,
     randn,
     reduction_mistakes,
-    with_,
 )
 
 # --- triplet_margin_loss -------------------------------------------------------------------
@@ -64,12 +64,6 @@ def _squared(**args):
     return _triplet(args, lambda x, y: F.pairwise_distance(x, y, 2, eps) ** 2)
 
 
-def _if_set(name: str, default, reference):
-    """The reference with ``name`` back at its default, where the case sets it otherwise."""
-    return lambda **a: (reference(**with_(a, **{name: default}))
-                        if a.get(name, default) != default else None)
-
-
 TRIPLET = Exercise(
     id="triplet_margin_loss",
     signature="triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, "
@@ -87,16 +81,16 @@ TRIPLET = Exercise(
                 "has loss 0, not a negative loss.", (lambda **a: _triplet(a, hinge=False),)),
         Mistake("忽略了 swap：swap=True 时，把 d(a, n) 换成 min(d(a, n), d(p, n))。",
                 "`swap` is ignored: with swap=True, replace d(a, n) by min(d(a, n), d(p, n)).",
-                (_if_set("swap", False, F.triplet_margin_loss),)),
+                (option_ignored("swap", False, F.triplet_margin_loss),)),
         Mistake("用了距离的平方：d 是范数本身，不是它的平方。",
                 "Squared distances: d is the norm itself, not its square.",
                 (_squared,)),
         Mistake("忽略了 p：距离要用 p-范数（p=1 时是绝对值之和）。",
                 "`p` is ignored: the distance is the p-norm (for p=1, the sum of absolute "
-                "values).", (_if_set("p", 2.0, F.triplet_margin_loss),)),
+                "values).", (option_ignored("p", 2.0, F.triplet_margin_loss),)),
         Mistake("忽略了 margin：结果与 margin=1 时相同。",
                 "`margin` is ignored: the result is the one for margin=1.",
-                (_if_set("margin", 1.0, F.triplet_margin_loss),)),
+                (option_ignored("margin", 1.0, F.triplet_margin_loss),)),
         *reduction_mistakes(F.triplet_margin_loss, "mean"),
     ),
 )
@@ -159,7 +153,7 @@ COSINE = Exercise(
                 "apart instead.", (lambda **a: _cosine(a, use_target=False),)),
         Mistake("忽略了 margin：结果与 margin=0 时相同。",
                 "`margin` is ignored: the result is the one for margin=0.",
-                (_if_set("margin", 0.0, F.cosine_embedding_loss),)),
+                (option_ignored("margin", 0.0, F.cosine_embedding_loss),)),
         *reduction_mistakes(F.cosine_embedding_loss, "mean"),
     ),
 )

@@ -169,6 +169,11 @@ def option_ignored(name: str, default: Any, reference: Callable) -> Callable:
     return variant
 
 
+def negated(reference: Callable) -> Callable:
+    """A variant for "the minus sign is missing": minus the reference."""
+    return lambda **args: -reference(**args)
+
+
 # --- mistakes every exercise with a `reduction` can make ---------------------------------
 
 _REDUCED = {

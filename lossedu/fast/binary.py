@@ -8,13 +8,12 @@ import torch
 
 from lossedu._autocast import float32_under_autocast
 from lossedu._checks import check_bce, check_binary, no_legacy_positions
-from lossedu._reduction import reduce
+from lossedu._reduction import divide_for_mean, reduce
 
 
 def _mean_scale(grad_output, w, reduction, numel):
     """d(reduced loss) / d l_n, times w_n where weighted."""
-    if reduction == "mean":
-        grad_output = grad_output / numel
+    grad_output = divide_for_mean(grad_output, reduction, numel)
     return grad_output if w is None else grad_output * w
 
 

@@ -8,15 +8,10 @@ import torch
 
 from lossedu._autocast import float32_under_autocast
 from lossedu._checks import check_class_target, check_fraction, check_positive, no_legacy_positions
-from lossedu._reduction import reduce
+from lossedu._reduction import divide_for_mean, reduce
 from lossedu.classification import _batched, _class_weights
 from lossedu.classification import cross_entropy as _readable_cross_entropy
 from lossedu.fast.information import log_softmax
-
-
-def _sample_scale(grad_output, w, reduction):
-    """d(reduced loss) / d l_n: 1 / sum_n w_{y_n} for 'mean', else the incoming gradient."""
-    return grad_output / w.sum() if reduction == "mean" else grad_output
 
 
 class _NLLLoss(torch.autograd.Function):
@@ -36,9 +31,38 @@ class _NLLLoss(torch.autograd.Function):
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_output):
         index, w = ctx.saved_tensors
-        at_target = -w * _sample_scale(grad_output, w, ctx.reduction)  # (N, d1, ...)
+        at_target = -w * divide_for_mean(grad_output, ctx.reduction, w.sum())  # (N, d1, ...)
         grad = torch.zeros(ctx.shape, dtype=w.dtype, device=w.device)
         return grad.scatter_(1, index, at_target.unsqueeze(1)), None, None, None, None
+
+
+class _FocalNLL(torch.autograd.Function):
+    """``l_n = -w_{y_n} (1 - q)^gamma log q`` of the target's ``log q = x_{n, y_n}`` (0 where
+    ignored), with the gradient by hand, at the target class only:
+    ``dl_n/dx_{n, y_n} = w_{y_n} (gamma q log q (1 - q)^(gamma - 1) - (1 - q)^gamma)``
+    (``-w_{y_n}`` for gamma = 0, the NLL's)."""
+
+    @staticmethod
+    def forward(ctx, log_probs, target, gamma, weight, ignore_index, reduction):
+        index, w, ignored = _class_weights(target, weight, ignore_index, log_probs.dtype)
+        log_q = log_probs.gather(1, index).squeeze(1)  # log q_{n, y_n}: (N, d1, ...)
+        q = log_q.exp()
+        loss = ((1 - q) ** gamma * log_q).mul_(w).neg_().masked_fill_(ignored, 0)
+        ctx.save_for_backward(index, w, log_q, q)
+        ctx.gamma, ctx.reduction, ctx.shape = gamma, reduction, log_probs.shape
+        return reduce(loss, reduction, w)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_output):
+        index, w, log_q, q = ctx.saved_tensors
+        gamma, rest = ctx.gamma, 1 - q
+        slope = -rest**gamma
+        if gamma:  # the focal factor's own slope: gamma q log q (1 - q)^(gamma - 1)
+            slope = slope + gamma * q * log_q * rest ** (gamma - 1)
+        at_target = w * slope * divide_for_mean(grad_output, ctx.reduction, w.sum())
+        grad = torch.zeros(ctx.shape, dtype=w.dtype, device=w.device)
+        return grad.scatter_(1, index, at_target.unsqueeze(1)), None, None, None, None, None
 
 
 class _CrossEntropy(torch.autograd.Function):
@@ -82,7 +106,7 @@ class _CrossEntropy(torch.autograd.Function):
     def backward(ctx, grad_output):
         exp, sum_exp, index, w, ignored, class_weight = ctx.saved_tensors
         eps, C = ctx.label_smoothing, exp.shape[1]
-        scale = _sample_scale(grad_output, w, ctx.reduction)  # d loss / d l_n
+        scale = divide_for_mean(grad_output, ctx.reduction, w.sum())  # d loss / d l_n
         at_target = (1 - eps) * w * scale  # a_n, scaled: (N, d1, ...)
         softmax_scale = at_target
         if eps:
@@ -134,11 +158,11 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
 
 
 def focal_loss(input, target, gamma=2.0, weight=None, ignore_index=-100, reduction="mean"):
-    """:func:`lossedu.focal_loss` over the hand-written log-softmax and NLL gradients."""
+    """:func:`lossedu.focal_loss` with the gradient by hand: the focal NLL's at the target
+    class (``_FocalNLL``), then the log-softmax's, ``g - softmax(z) sum_j g_j``."""
     if check_class_target(input, target, weight, ignore_index, reduction):
         raise ValueError("`focal_loss` takes class indices, not probability targets.")
     check_positive("gamma", gamma, "it is the focusing exponent", allow_zero=True)
     log_q, target, unbatched = _batched(log_softmax(input, 0 if input.dim() == 1 else 1), target)
-    focal_log_q = (1 - log_q.exp()) ** gamma * log_q  # (1 - q)^gamma log q, then picked
-    loss = _NLLLoss.apply(focal_log_q, target, weight, ignore_index, reduction)
+    loss = _FocalNLL.apply(log_q, target, gamma, weight, ignore_index, reduction)
     return _unbatched(loss, unbatched, reduction)

@@ -47,17 +47,21 @@ class _LogSoftmax(torch.autograd.Function):
 
 
 def _apply(function, input, dim, dtype):
-    z, out_dtype = _logits(input, dtype)
+    z, out_dtype = _logits(input, dim, dtype)
     if z.numel() == 0:  # an empty dimension has no maximum: nothing to normalise, as torch
         return z.to(out_dtype, copy=True)
     return function.apply(z, dim).to(out_dtype)
 
 
-def softmax(input: torch.Tensor, dim: int, *, dtype: torch.dtype | None = None) -> torch.Tensor:
+def softmax(
+    input: torch.Tensor, dim: int | None = None, *, dtype: torch.dtype | None = None
+) -> torch.Tensor:
     """:func:`lossedu.softmax` with the gradient by hand: ``s * (g - sum_j g_j s_j)``."""
     return _apply(_Softmax, input, dim, dtype)
 
 
-def log_softmax(input: torch.Tensor, dim: int, *, dtype: torch.dtype | None = None) -> torch.Tensor:
+def log_softmax(
+    input: torch.Tensor, dim: int | None = None, *, dtype: torch.dtype | None = None
+) -> torch.Tensor:
     """:func:`lossedu.log_softmax` with the gradient by hand: ``g - softmax(z) sum_j g_j``."""
     return _apply(_LogSoftmax, input, dim, dtype)

@@ -9,6 +9,7 @@ import torch
 
 from lossedu._autocast import float32_under_autocast
 from lossedu._checks import check_pair, check_positive, no_legacy_positions
+from lossedu._reduction import divide_for_mean
 from lossedu.regression import THRESHOLD
 
 
@@ -44,7 +45,7 @@ class _ResidualLoss(torch.autograd.Function):
             loss, slope = loss * weight, slope * weight  # w_n f(r_n), w_n f'(r_n) / scale
             loss = loss if reduction == "none" else loss.sum()
         count = weight.sum() if weight is not None and weighted_mean else slope.numel()
-        out = loss / count if reduction == "mean" else loss
+        out = divide_for_mean(loss, reduction, count)
         ctx.save_for_backward(slope, f, out if weighted_mean and f is not None else None)
         ctx.reduction, ctx.scale, ctx.count = reduction, scale, count
         return out
@@ -53,7 +54,7 @@ class _ResidualLoss(torch.autograd.Function):
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_output):
         slope, f, weighted_mean = ctx.saved_tensors
-        per_term = grad_output / ctx.count if ctx.reduction == "mean" else grad_output
+        per_term = divide_for_mean(grad_output, ctx.reduction, ctx.count)
         grad_input = slope * (per_term * ctx.scale)
         grad_target = -grad_input if ctx.needs_input_grad[1] else None
         grad_weight = None

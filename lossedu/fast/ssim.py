@@ -72,6 +72,7 @@ def _blur(s: torch.Tensor, window: torch.Tensor) -> torch.Tensor:
     """The valid 2-D Gaussian filter of every channel, as two 1-D passes (2K multiplications
     per pixel instead of K^2): rows, then columns."""
     c, K = s.shape[1], window.numel()
+    # the window as one (c, 1, 1, K) row filter per channel, then as a (c, 1, K, 1) column
     s = F.conv2d(s, window.view(1, 1, 1, K).expand(c, 1, 1, K).contiguous(), groups=c)
     return F.conv2d(s, window.view(1, 1, K, 1).expand(c, 1, K, 1).contiguous(), groups=c)
 
@@ -81,7 +82,7 @@ def _blur_transposed(s: torch.Tensor, window: torch.Tensor) -> torch.Tensor:
     window, from (H - K + 1, W - K + 1) to (H, W). The adjoint of a valid correlation is the
     full one (padding K - 1) with the window reversed."""
     c, K = s.shape[1], window.numel()
-    window = window.flip(0)
+    window = window.flip(0)  # columns (c, 1, K, 1) first, then rows (c, 1, 1, K)
     s = F.conv2d(s, window.view(1, 1, K, 1).expand(c, 1, K, 1).contiguous(), groups=c,
                  padding=(K - 1, 0))
     return F.conv2d(s, window.view(1, 1, 1, K).expand(c, 1, 1, K).contiguous(), groups=c,
@@ -157,6 +158,7 @@ class _SSIMMaps(torch.autograd.Function):
         if need_y:
             torch.mul(mx, p, out=grads[-1]).addcmul_(my, q)
         # 3. back through the filter, then the products x^2, y^2, xy
+        # (k, N, c, h, w) -> (k N, c, h, w) through the filter -> back to k tensors (N, c, H, W)
         g_sq, g_xy, *g_m = _blur_transposed(grads.flatten(0, 1), window).unflatten(
             0, (len(grads), x.shape[0])).unbind(0)
         grad_x = torch.addcmul(g_m[0], x, g_sq, value=2).addcmul_(y, g_xy) if need_x else None
