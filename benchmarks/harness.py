@@ -7,18 +7,14 @@ every list and prints one table row per case and device. The API is ``Case``, ``
 (the test of the benchmark itself) runs every case in a moment.
 """
 
-import os
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-from torch._C._profiler import _EventType
-from torch.profiler import ProfilerActivity, profile
 
-# Kineto, the profiler behind the CPU memory count, logs every start and stop on stderr.
-os.environ.setdefault("KINETO_LOG_LEVEL", "99")
+from lossedu.profiling import peak_bytes
 
 SIDES = ("torch", "fast", "readable")
 TINY = False  # set by ``python -m benchmarks --tiny``
@@ -61,40 +57,13 @@ def _run(fn: Callable, args: tuple, device: torch.device) -> float:
     return time.perf_counter() - start
 
 
-def _allocations(tree) -> list[tuple[int, int]]:
-    """(time in ns, bytes) of every allocation (+) and free (-) in a profiler event tree."""
-    found, stack = [], list(tree)
-    while stack:
-        node = stack.pop()
-        stack.extend(node.children)
-        if node.typed[0] == _EventType.Allocation:
-            found.append((node.start_time_ns, node.typed[1].alloc_size))
-    return found
-
-
 def _peak_bytes(fn: Callable, args: tuple, device: torch.device) -> int:
-    """Peak bytes allocated by one forward + backward, above what was allocated before it.
-
-    CUDA: the caching allocator's own high-water mark. CPU: the allocator keeps no such mark,
-    so the profiler records every allocation and free made through torch's CPU allocator
-    (every tensor's storage, the gradients included), replayed in time order.
-    """
+    """Peak bytes allocated by one forward + backward, above what was allocated before it
+    (:func:`lossedu.profiling.peak_bytes`)."""
     for a in args:  # gradients left by an earlier run are freed outside the recording
         if isinstance(a, torch.Tensor):
             a.grad = None
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats()
-        base = torch.cuda.memory_allocated()
-        _run(fn, args, device)
-        return torch.cuda.max_memory_allocated() - base
-    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
-        _run(fn, args, device)
-    current = peak = 0
-    for _, size in sorted(_allocations(prof.profiler.kineto_results.experimental_event_tree())):
-        current += size
-        peak = max(peak, current)
-    return peak
+    return peak_bytes(lambda: _run(fn, args, device), device)
 
 
 def measure(case: Case, device: torch.device, repeats: int) -> dict[str, dict[str, float]]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 from skimage.metrics import structural_similarity
+from test_exercises_nll_margin import WRONG as WRONG_NLL_MARGIN
 
 import lossedu
 from lossedu.exercises import EXERCISES, Report, case_args, check
@@ -33,10 +34,11 @@ def _reduce(loss, reduction):
 
 def test_every_exercise_of_the_issue_is_listed_with_statements_in_both_languages():
     assert list(EXERCISES) == [
-        "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
-        "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "entropy",
-        "sigmoid_focal_loss", "triplet_margin_loss", "cosine_embedding_loss", "ctc_loss",
-        "dice_loss", "ssim"]
+        "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "gaussian_nll_loss",
+        "poisson_nll_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
+        "binary_cross_entropy_with_logits", "kl_div", "entropy", "sigmoid_focal_loss",
+        "triplet_margin_loss", "cosine_embedding_loss", "hinge_embedding_loss",
+        "multi_margin_loss", "ctc_loss", "dice_loss", "ssim"]
     for exercise_id, exercise in EXERCISES.items():
         assert exercise.signature.startswith(exercise_id + "(")
         assert any("\u4e00" <= ch <= "\u9fff" for ch in exercise.zh)  # written in Chinese
@@ -331,6 +333,7 @@ WRONG = [
     ("dice_loss", dice_smooth_below_only, "only in the denominator"),
     ("ssim", ssim_as_loss, "1 − SSIM, the loss"),
     ("ssim", ssim_range_ignored, "`data_range` is ignored"),
+    *WRONG_NLL_MARGIN,  # tests/test_exercises_nll_margin.py
 ]
 
 

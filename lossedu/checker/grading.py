@@ -227,6 +227,9 @@ def _grade_raw(exercise, case, raw, outcome, exit, timeout, first) -> CaseResult
                        hint=HINT["number"])
     if want.grads:
         gradient = _gradient_failure(want, raw, case.tolerance)
+        if gradient is not None and gradient.status == "grad":
+            found = _recognise_gradient(exercise, case, raw.get("grads", {}))
+            gradient.hint = found or gradient.hint
         if gradient is not None:
             return gradient
     return _result("passed", passed=True)
@@ -308,6 +311,36 @@ def _recognise(exercise: Exercise, case: Case, got: torch.Tensor) -> tuple[str, 
                 if bool(torch.isclose(got, out, equal_nan=True, **case.tolerance).all()):
                     return mistake.zh, mistake.en
     return None
+
+
+def _recognise_gradient(exercise: Exercise, case: Case, grads: dict) -> tuple[str, str] | None:
+    """The first mistake whose gradients on this case equal the answer's (a mistake that
+    leaves the values right, such as a clamp that stops the gradient)."""
+    for mistake in exercise.mistakes:
+        for variant in mistake.variants:
+            args, leaves = case.prepare()
+            try:
+                with warnings.catch_warnings(), torch.enable_grad():
+                    warnings.simplefilter("ignore")
+                    out = variant(**args)
+                    if out is None or not out.requires_grad:
+                        continue
+                    theirs = torch.autograd.grad(out, list(leaves.values()), torch.ones_like(out),
+                                                 allow_unused=True)
+            except Exception:  # a variant that cannot run on this case is not the one
+                continue
+            if all(_same_gradient(grads.get(name), theirs_one, case.tolerance)
+                   for name, theirs_one in zip(leaves, theirs, strict=True)):
+                return mistake.zh, mistake.en
+    return None
+
+
+def _same_gradient(got, theirs, tolerance: dict) -> bool:
+    if got is None or theirs is None:
+        return got is None and theirs is None
+    got, theirs = got.to(torch.float64), theirs.to(torch.float64)
+    return got.shape == theirs.shape and bool(
+        torch.isclose(got, theirs, equal_nan=True, **tolerance).all())
 
 
 def _error_hint(exercise: Exercise | None, kind: str, message: str) -> tuple[str, str] | None:

@@ -5,6 +5,8 @@ from lossedu.exercises import (
     binary,
     classification,
     information,
+    likelihood,
+    margin,
     metric,
     regression,
     sequence,
@@ -12,10 +14,11 @@ from lossedu.exercises import (
 )
 from lossedu.exercises.spec import Exercise
 
-_ALL = {e.id: e for module in (regression, classification, binary, information, metric,
-                               sequence, vision) for e in module.EXERCISES}
-ORDER = ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
-         "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "entropy",
-         "sigmoid_focal_loss", "triplet_margin_loss", "cosine_embedding_loss", "ctc_loss",
-         "dice_loss", "ssim")
+_ALL = {e.id: e for module in (regression, likelihood, classification, binary, information,
+                               metric, margin, sequence, vision) for e in module.EXERCISES}
+ORDER = ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "gaussian_nll_loss",
+         "poisson_nll_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
+         "binary_cross_entropy_with_logits", "kl_div", "entropy", "sigmoid_focal_loss",
+         "triplet_margin_loss", "cosine_embedding_loss", "hinge_embedding_loss",
+         "multi_margin_loss", "ctc_loss", "dice_loss", "ssim")
 EXERCISES: dict[str, Exercise] = {name: _ALL[name] for name in ORDER}

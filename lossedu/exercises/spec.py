@@ -174,6 +174,13 @@ def negated(reference: Callable) -> Callable:
     return lambda **args: -reference(**args)
 
 
+def ignored(name: str, default: Any, reference: Callable) -> Mistake:
+    """The mistake "the option ``name`` is ignored", named where a case sets it otherwise."""
+    return Mistake(f"忽略了 {name}：结果与 {name}={default} 时相同。",
+                   f"`{name}` is ignored: the result is the one for {name}={default}.",
+                   (option_ignored(name, default, reference),))
+
+
 # --- mistakes every exercise with a `reduction` can make ---------------------------------
 
 _REDUCED = {
