@@ -16,6 +16,7 @@ Every finding is written to the parent at once, so nothing the answer does after
 it back. The checker's parent decides what a finding costs (``--allow-builtins``).
 """
 
+import inspect
 import os
 import sys
 import sysconfig
@@ -42,6 +43,10 @@ TORCH_LOSSES = frozenset({
     "smooth_l1_loss", "soft_margin_loss", "triplet_margin_loss",
     "triplet_margin_with_distance_loss", "sigmoid_focal_loss",
 })
+
+# torch's functions that clip gradients, which the exercise on clipping forbids.
+CLIPPING = ("clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "clip_grads_with_norm_",
+            "get_total_norm")
 
 # What an answer may not do while it runs (events of the audit hook).
 BLOCKED_EVENTS = frozenset({
@@ -112,8 +117,8 @@ class Guard:
             module = _lossedu_module(code)
             if _public(module) and not _public(_lossedu_module(frame.f_back.f_code)):
                 self._found("builtin", f"lossedu.{module}.{code.co_name}")
-            elif self._torch_codes.get(code) in self.forbidden:
-                self._found("builtin", f"torch.nn.functional.{self._torch_codes[code]}")
+            elif self._torch_codes.get(code, ".").rpartition(".")[2] in self.forbidden:
+                self._found("builtin", self._torch_codes[code])
         elif event == "c_call" and name_of(arg) in self.forbidden:
             self._found("builtin", f"{getattr(arg, '__module__', None) or 'torch'}."
                                    f"{getattr(arg, '__name__', '?')}")
@@ -208,6 +213,12 @@ def _public(module: str) -> bool:
 
 
 def _torch_loss_codes() -> dict:
-    """The code objects of torch's Python-level losses (F's functions), by name."""
-    return {fn.__code__: name for name in TORCH_LOSSES
-            if hasattr(fn := getattr(F, name, None), "__code__")}
+    """The code objects of torch's Python-level losses (F's functions) and of the gradient
+    clipping of ``torch.nn.utils`` (which an exercise may forbid), by qualified name."""
+    codes = {fn.__code__: f"torch.nn.functional.{name}" for name in TORCH_LOSSES
+             if hasattr(fn := getattr(F, name, None), "__code__")}
+    for name in CLIPPING:  # each one sits in a no_grad wrapper: the code is the inner one
+        fn = inspect.unwrap(getattr(torch.nn.utils, name, None) or (lambda: None))
+        if getattr(fn, "__name__", "") == name:
+            codes[fn.__code__] = f"torch.nn.utils.{name}"
+    return codes
