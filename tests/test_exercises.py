@@ -11,6 +11,7 @@ from skimage.metrics import structural_similarity
 
 import lossedu
 from lossedu.exercises import EXERCISES, Report, case_args, check
+from wrong_training import CALLS_A_BUILT_IN, WRONG_TRAINING
 
 SUBMISSIONS = Path(__file__).parent / "data" / "submissions"
 
@@ -36,7 +37,7 @@ def test_every_exercise_of_the_issue_is_listed_with_statements_in_both_languages
         "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
         "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "entropy",
         "sigmoid_focal_loss", "triplet_margin_loss", "cosine_embedding_loss", "ctc_loss",
-        "dice_loss", "ssim"]
+        "dice_loss", "ssim", "accumulate_and_clip", "log_softmax", "loss_at_init"]
     for exercise_id, exercise in EXERCISES.items():
         assert exercise.signature.startswith(exercise_id + "(")
         assert any("\u4e00" <= ch <= "\u9fff" for ch in exercise.zh)  # written in Chinese
@@ -331,6 +332,7 @@ WRONG = [
     ("dice_loss", dice_smooth_below_only, "only in the denominator"),
     ("ssim", ssim_as_loss, "1 − SSIM, the loss"),
     ("ssim", ssim_range_ignored, "`data_range` is ignored"),
+    *WRONG_TRAINING,
 ]
 
 
@@ -344,6 +346,34 @@ def test_a_wrong_answer_fails_with_the_hint_for_its_mistake(exercise_id, fn, hin
     assert any(hint in h for h in hints), str(report)
     named = next(m for m in EXERCISES[exercise_id].mistakes if hint in m.en)
     assert named.en in str(report) and named.zh in str(report)  # in both languages
+
+
+@pytest.mark.parametrize(("exercise_id", "fn", "name"), CALLS_A_BUILT_IN,
+                         ids=[f"{e}-{f.__name__}" for e, f, _ in CALLS_A_BUILT_IN])
+def test_an_answer_that_calls_what_it_should_write_does_not_pass(exercise_id, fn, name):
+    report = check(exercise_id, fn, quiet=True)
+    assert report.score == 0 and all(case.status == "builtin" for case in report.cases)
+    assert name in str(report)
+
+
+def test_the_report_says_what_was_compared():
+    """Values and gradients where the cases compare gradients; values alone where none does."""
+    both = str(check("mse_loss", solutions.my_mse_loss, quiet=True))
+    assert "values and gradients match" in both
+    for exercise_id in ("accumulate_and_clip", "loss_at_init"):
+        assert not any(case.compares_gradients for case in EXERCISES[exercise_id].make_cases())
+        report = str(check(exercise_id, getattr(solutions, f"my_{exercise_id}"), quiet=True))
+        assert "values match the reference (this exercise compares values only" in report
+        assert "只比较数值，不比较梯度" in report and "gradients match" not in report
+
+
+def test_a_case_label_with_words_is_shown_in_both_languages():
+    report = check("log_softmax", solutions.my_log_softmax, quiet=True)
+    assert "两行相差 1000 · rows 1000 apart" in str(report)
+    assert ("<span class='lang-zh'>两行相差 1000</span><span class='lang-sep'> · </span>"
+            "<span class='lang-en'>rows 1000 apart</span>") in report._repr_html_()
+    assert "<code>(3, 5), dim=1</code>" in report._repr_html_()  # a label without words
+    assert report.to_dict()["cases"][6]["label_zh"] == "两行相差 1000"
 
 
 def test_every_exercise_has_at_least_two_wrong_answers_tested():
