@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import torch
 from skimage.metrics import structural_similarity
+from wrong_training import CALLS_A_BUILT_IN, WRONG_TRAINING
 
 import lossedu
 from lossedu.exercises import EXERCISES, Report, case_args, check
-from wrong_training import CALLS_A_BUILT_IN, WRONG_TRAINING
 
 SUBMISSIONS = Path(__file__).parent / "data" / "submissions"
 

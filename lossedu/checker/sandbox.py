@@ -4,7 +4,8 @@ With bubblewrap (``bwrap``): a read-only view of the system, Python and the cour
 environment (the lossedu package only, never the class folder), a private writable folder
 holding a copy of the one submission, no network, its own PID namespace (every process it
 starts dies with it) and ``--die-with-parent``; Python started isolated (``-I``). Run as root,
-the submission runs as an unprivileged uid of its own (one per job slot). Limits: address
+the submission runs as an unprivileged uid of its own, which no other sandbox on the machine
+holds while it runs (the watchdog counts and kills every process of that uid). Limits: address
 space, file size, processes and CPU time by rlimits; the whole sandbox's memory (the sum over
 its processes) and its folder's size by a watchdog here; stdout and stderr through pipes of
 which only the tail is kept. Without bubblewrap (macOS, a locked-down host) the same runs in a
@@ -13,6 +14,7 @@ watchdog; the report and the CSV say which isolation applied.
 """
 
 import ctypes
+import fcntl
 import os
 import resource
 import secrets
@@ -34,7 +36,8 @@ from lossedu.checker import frames
 PACKAGE = Path(__file__).resolve().parents[1]  # lossedu/
 BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); del sys.argv[1]; "
         "from lossedu.checker.box import main; main()")
-FIRST_UID = 61000  # the uid of job slot k is FIRST_UID + k, where this runs as root
+FIRST_UID = 61000  # job slot k takes the first free uid from FIRST_UID + k, where this is root
+UIDS = 4096  # how many uids from FIRST_UID the sandboxes may take
 TAIL = 4096  # bytes of stdout and stderr kept for the report
 ACTIVE: set[int] = set()  # the sandboxes running now (grade runs several at a time)
 _STARTING = threading.Lock()  # a sandbox being started is not yet a stray
@@ -96,7 +99,33 @@ def _run(submission, job, limits, slot, folder: Path) -> BoxRun:
     token = secrets.token_bytes(frames.TOKEN)
     torch.save({**job, "submission": str(copy), "token": token.hex()}, folder / "job.pt")
     way = isolation()
-    uid = FIRST_UID + slot if os.geteuid() == 0 else None
+    uid, claim = _claim_uid(slot) if os.geteuid() == 0 else (None, None)
+    try:
+        return _start(job, limits, folder, copy, token, way, uid)
+    finally:
+        if claim is not None:
+            os.close(claim)  # the uid is free again
+
+
+def _claim_uid(slot: int) -> tuple[int, int]:
+    """A uid that no other sandbox on this machine holds, and the open lock file that holds
+    it. Two checks or grades at once (two teachers, two terminals) would otherwise share the
+    uid of their slot, and each watchdog would count, and kill, the other's processes."""
+    for uid in range(FIRST_UID + slot, FIRST_UID + UIDS):
+        lock = os.open(os.path.join(tempfile.gettempdir(), f"lossedu-uid-{uid}.lock"),
+                       os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(lock)
+            continue
+        if _processes_of(uid) == 0:  # nothing left over under it (an older checker's run)
+            return uid, lock
+        os.close(lock)
+    raise RuntimeError(f"no free uid for a sandbox among {FIRST_UID}..{FIRST_UID + UIDS - 1}")
+
+
+def _start(job, limits, folder, copy, token, way, uid) -> BoxRun:
     if way == "fallback" and uid is not None and not _others_can_run_python():
         uid = None  # the fallback as root, where no other uid can reach Python (/root is 700)
     if uid is not None:
