@@ -2,8 +2,9 @@
 
 With bubblewrap (``bwrap``): a read-only view of the system, Python and the course's
 environment (the lossedu package only, never the class folder), a private writable folder
-holding a copy of the one submission, no network, its own PID namespace (every process it
-starts dies with it) and ``--die-with-parent``; Python started isolated (``-I``). Run as root,
+holding a copy of the one submission, a 16 MiB /dev/shm of its own, no network, its own PID
+namespace (every process it starts dies with it) and ``--die-with-parent``; Python started
+isolated (``-I``), and a Python it starts finds the same lossedu. Run as root,
 the submission runs as an unprivileged uid of its own, which no other sandbox on the machine
 holds while it runs (the watchdog counts and kills every process of that uid). Limits: address
 space, file size, processes and CPU time by rlimits; the whole sandbox's memory (the sum over
@@ -39,6 +40,7 @@ BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); del sys.argv[1]; "
 FIRST_UID = 61000  # job slot k takes the first free uid from FIRST_UID + k, where this is root
 UIDS = 4096  # how many uids from FIRST_UID the sandboxes may take
 TAIL = 4096  # bytes of stdout and stderr kept for the report
+SHM = 16 * 1024**2  # bytes of the sandbox's own /dev/shm
 ACTIVE: set[int] = set()  # the sandboxes running now (grade runs several at a time)
 _STARTING = threading.Lock()  # a sandbox being started is not yet a stray
 
@@ -188,6 +190,8 @@ def _bwrap(folder: Path, uid: int | None) -> list[str]:
         argv += ["--ro-bind", path, path]
     argv += ["--proc", "/proc", "--dev", "/dev", "--bind", str(folder), str(folder),
              "--chdir", str(folder)]
+    # a small private /dev/shm: multiprocessing's locks (a chapter's two-process DDP demo)
+    argv += ["--perms", "1777", "--size", str(SHM), "--tmpfs", "/dev/shm"]
     if uid is not None:  # root outside: become an unprivileged uid inside
         argv += ["--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                  "--inh-caps=-all", "--bounding-set=-all"]
@@ -200,7 +204,10 @@ def _environment(folder: Path) -> dict[str, str]:
     return {"HOME": str(folder), "TMPDIR": str(folder / "tmp"), "MPLBACKEND": "Agg",
             "MPLCONFIGDIR": str(folder / "tmp"), "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
-            "PYTHONDONTWRITEBYTECODE": "1"}
+            "PYTHONDONTWRITEBYTECODE": "1",
+            # a Python the submission starts (a chapter's `python -m lossedu.ddp_demo`) finds
+            # the lossedu that the box runs, the only folder of it the box can see
+            "PYTHONPATH": str(PACKAGE.parent)}
 
 
 def _limit(limits: Limits, uid: int | None) -> None:
