@@ -118,10 +118,13 @@ def _soft_counts(input, target, activation=None, per_class=False, include_backgr
     return tp, total(probs) - tp, total(mask) - tp  # tp, fp = sum p - tp, fn = sum g - tp
 
 
-def _nonzero(denominator: torch.Tensor) -> torch.Tensor:
-    """With smooth = 0 an empty prediction on an empty target is 0 / 0: the clamp makes that
-    score 0 with a finite gradient; it changes nothing else."""
-    return denominator.clamp(min=torch.finfo(denominator.dtype).tiny)
+def _score(numerator: torch.Tensor, denominator: torch.Tensor) -> torch.Tensor:
+    """numerator / denominator. A zero denominator (smooth = 0, an empty prediction on an empty
+    target) is 0 / 0: it scores 1, the value s / s has for every s > 0 (nothing to find, nothing
+    found), with a zero gradient; it changes nothing else."""
+    empty = denominator == 0
+    ratio = numerator / torch.where(empty, torch.ones_like(denominator), denominator)
+    return torch.where(empty, torch.ones_like(ratio), ratio)
 
 
 def _reduce_scores(loss, tp, fn, zero_absent, reduction):
@@ -202,7 +205,7 @@ def dice_loss(
     """
     _check_options(reduction, smooth=smooth)
     tp, fp, fn = _soft_counts(input, target, activation, per_class, include_background, batch)
-    dice = (2 * tp + smooth) / _nonzero(2 * tp + fp + fn + smooth)
+    dice = _score(2 * tp + smooth, 2 * tp + fp + fn + smooth)
     return _reduce_scores(1 - dice, tp, fn, zero_absent, reduction)
 
 
@@ -250,7 +253,7 @@ def iou_loss(
     """
     _check_options(reduction, smooth=smooth)
     tp, fp, fn = _soft_counts(input, target, activation, per_class, include_background, batch)
-    iou = (tp + smooth) / _nonzero(tp + fp + fn + smooth)  # intersection over union
+    iou = _score(tp + smooth, tp + fp + fn + smooth)  # intersection over union
     return _reduce_scores(1 - iou, tp, fn, zero_absent, reduction)
 
 
@@ -304,7 +307,7 @@ def tversky_loss(
     """
     _check_options(reduction, smooth=smooth, alpha=alpha, beta=beta)
     tp, fp, fn = _soft_counts(input, target, activation, per_class, include_background, batch)
-    tversky = (tp + smooth) / _nonzero(tp + alpha * fp + beta * fn + smooth)
+    tversky = _score(tp + smooth, tp + alpha * fp + beta * fn + smooth)
     return _reduce_scores(1 - tversky, tp, fn, zero_absent, reduction)
 
 

@@ -9,6 +9,7 @@ import pytest
 import torch
 from skimage.metrics import structural_similarity
 from test_exercises_nll_margin import WRONG as WRONG_NLL_MARGIN
+from wrong_training import CALLS_A_BUILT_IN, WRONG_TRAINING
 
 import lossedu
 from lossedu.exercises import EXERCISES, Report, case_args, check
@@ -38,7 +39,8 @@ def test_every_exercise_of_the_issue_is_listed_with_statements_in_both_languages
         "poisson_nll_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
         "binary_cross_entropy_with_logits", "kl_div", "entropy", "sigmoid_focal_loss",
         "triplet_margin_loss", "cosine_embedding_loss", "hinge_embedding_loss",
-        "multi_margin_loss", "ctc_loss", "dice_loss", "ssim"]
+        "multi_margin_loss", "ctc_loss", "dice_loss", "ssim", "accumulate_and_clip",
+        "log_softmax", "loss_at_init"]
     for exercise_id, exercise in EXERCISES.items():
         assert exercise.signature.startswith(exercise_id + "(")
         assert any("\u4e00" <= ch <= "\u9fff" for ch in exercise.zh)  # written in Chinese
@@ -334,6 +336,7 @@ WRONG = [
     ("ssim", ssim_as_loss, "1 − SSIM, the loss"),
     ("ssim", ssim_range_ignored, "`data_range` is ignored"),
     *WRONG_NLL_MARGIN,  # tests/test_exercises_nll_margin.py
+    *WRONG_TRAINING,
 ]
 
 
@@ -347,6 +350,34 @@ def test_a_wrong_answer_fails_with_the_hint_for_its_mistake(exercise_id, fn, hin
     assert any(hint in h for h in hints), str(report)
     named = next(m for m in EXERCISES[exercise_id].mistakes if hint in m.en)
     assert named.en in str(report) and named.zh in str(report)  # in both languages
+
+
+@pytest.mark.parametrize(("exercise_id", "fn", "name"), CALLS_A_BUILT_IN,
+                         ids=[f"{e}-{f.__name__}" for e, f, _ in CALLS_A_BUILT_IN])
+def test_an_answer_that_calls_what_it_should_write_does_not_pass(exercise_id, fn, name):
+    report = check(exercise_id, fn, quiet=True)
+    assert report.score == 0 and all(case.status == "builtin" for case in report.cases)
+    assert name in str(report)
+
+
+def test_the_report_says_what_was_compared():
+    """Values and gradients where the cases compare gradients; values alone where none does."""
+    both = str(check("mse_loss", solutions.my_mse_loss, quiet=True))
+    assert "values and gradients match" in both
+    for exercise_id in ("accumulate_and_clip", "loss_at_init"):
+        assert not any(case.compares_gradients for case in EXERCISES[exercise_id].make_cases())
+        report = str(check(exercise_id, getattr(solutions, f"my_{exercise_id}"), quiet=True))
+        assert "values match the reference (this exercise compares values only" in report
+        assert "只比较数值，不比较梯度" in report and "gradients match" not in report
+
+
+def test_a_case_label_with_words_is_shown_in_both_languages():
+    report = check("log_softmax", solutions.my_log_softmax, quiet=True)
+    assert "两行相差 1000 · rows 1000 apart" in str(report)
+    assert ("<span class='lang-zh'>两行相差 1000</span><span class='lang-sep'> · </span>"
+            "<span class='lang-en'>rows 1000 apart</span>") in report._repr_html_()
+    assert "<code>(3, 5), dim=1</code>" in report._repr_html_()  # a label without words
+    assert report.to_dict()["cases"][6]["label_zh"] == "两行相差 1000"
 
 
 def test_every_exercise_has_at_least_two_wrong_answers_tested():

@@ -31,7 +31,7 @@ def score_by_hand(kind, p, g, smooth, alpha=0.3, beta=0.7):
         num, den = tp + smooth, sum(p) + sum(g) - tp + smooth
     else:
         num, den = tp + smooth, tp + alpha * fp + beta * fn + smooth
-    return num / den if den > 0 else 0.0  # 0 / 0 (smooth = 0, both empty) scores 0
+    return num / den if den > 0 else 1.0  # 0 / 0 (smooth = 0, both empty) scores 1, as s / s
 
 
 def losses_by_hand(kind, probs, mask, smooth, per_class=False, batch=False, zero_absent=False):
@@ -187,9 +187,9 @@ def test_empty_prediction_and_target(loss_fn):
     g = torch.zeros(2, 1, 3, 3, dtype=F64)
     assert loss_fn(p, g).item() == 0.0  # smoothing makes 0/0 a perfect score
     no_smoothing = loss_fn(p, g, smooth=0.0)
-    assert no_smoothing.item() == 1.0  # 0/0 scores 0 without smoothing ...
+    assert no_smoothing.item() == 0.0  # 0/0 scores 1 without smoothing too, the limit of s/s ...
     (grad,) = torch.autograd.grad(no_smoothing, p)
-    assert grad.isfinite().all()  # ... with a finite gradient
+    assert (grad == 0).all()  # ... with a zero gradient, not nan
     assert loss_fn(p, g, smooth=0.0, zero_absent=True).item() == 0.0
 
 

@@ -281,7 +281,7 @@ def report_from_dict(data: dict) -> Report:
     """A report back from its JSON form."""
     cases = [CaseResult(c["n"], c["label"], c["call"], c["passed"], c["status"],
                         tuple(c["short"]), [tuple(d) for d in c["details"]], c["expected"],
-                        c["got"], tuple(c["hint"]) if c["hint"] else None)
+                        c["got"], tuple(c["hint"]) if c["hint"] else None, c.get("label_zh"))
              for c in data["cases"]]
     return Report(data["exercise"], cases, [tuple(n) for n in data["notes"]],
                   tuple(data["error"]) if data["error"] else None, data.get("function", "fn"),

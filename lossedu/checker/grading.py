@@ -117,13 +117,15 @@ def grade(exercise: Exercise, cases: list[Case], messages: list, *, outcome: str
             result = _grade_raw(exercise, case, raw, outcome, exit, timeout,
                                 first=i == first_missing)
         result.n, result.label, result.call = i + 1, case.label, case.describe(exercise.id)
+        result.label_zh = case.label_zh
         results.append(result)
     notes = []
     called = sorted({name for found in findings for kind, name in found if kind == "builtin"})
     if allow_builtins and called:
         notes.append(say(REPORT, "builtins_allowed", names=", ".join(called)))
-    if results and all(r.passed for r in results):
-        notes.append(REPORT["all_passed"])
+    if results and all(r.passed for r in results):  # say what was compared
+        gradients = any(case.compares_gradients for case in cases)
+        notes.append(REPORT["all_passed" if gradients else "all_passed_values"])
     printed = max((r.get("printed", 0) for r in raws if r), default=0)
     if printed:
         notes.append(say(REPORT, "printed", lines=printed, s="" if printed == 1 else "s"))

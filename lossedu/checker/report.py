@@ -6,6 +6,7 @@ addresses), so a notebook can store a report as an output and nbval can compare 
 
 import html
 import sys
+import unicodedata
 from dataclasses import dataclass, field
 
 from lossedu.checker.texts import REPORT, say
@@ -26,6 +27,7 @@ class CaseResult:
         details: sentences ``(zh, en)`` saying what went wrong.
         expected, got: the numbers that differ, language-neutral ("out[1] = 0.5").
         hint: the mistake recognised, or what the status suggests, ``(zh, en)``.
+        label_zh: the label in Chinese, where it has words.
     """
 
     n: int
@@ -38,9 +40,16 @@ class CaseResult:
     expected: str | None = None
     got: str | None = None
     hint: tuple[str, str] | None = None
+    label_zh: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The label as the text report shows it: ``中文 · English`` where it has words."""
+        return f"{self.label_zh} · {self.label}" if self.label_zh else self.label
 
     def to_dict(self) -> dict:
-        return {"n": self.n, "label": self.label, "call": self.call, "passed": self.passed,
+        return {"n": self.n, "label": self.label, "label_zh": self.label_zh, "call": self.call,
+                "passed": self.passed,
                 "status": self.status, "short": list(self.short),
                 "details": [list(d) for d in self.details], "expected": self.expected,
                 "got": self.got, "hint": list(self.hint) if self.hint else None}
@@ -121,14 +130,15 @@ class Report:
             return f"{self.exercise}\n  {self.error[0]}\n  {self.error[1]}"
         zh, en = self._title()
         out = [f"{self.exercise}：{zh} · {en}"]
-        width = max(len(c.label) for c in self.cases)
+        width = max(_width(c.name) for c in self.cases)
         for c in self.cases:
             mark = "✓" if c.passed else "✗"
             status = "" if c.passed else f"  {c.short[0]} · {c.short[1]}"
-            out.append(f"  {mark} {c.n:>2}  {c.label:<{width}}{status}".rstrip())
+            padding = " " * (width - _width(c.name))
+            out.append(f"  {mark} {c.n:>2}  {c.name}{padding}{status}".rstrip())
         for case in self._shown_failures():
             zh, en = REPORT["case"]
-            out.append(f"{zh.format(n=case.n)} · {en.format(n=case.n)}: {case.label}")
+            out.append(f"{zh.format(n=case.n)} · {en.format(n=case.n)}: {case.name}")
             for key, text, _ in self._detail_lines(case):
                 out.append(f"  {self._label(key) if key else ''}{text}")
         out += [line for note in self.notes for line in dict.fromkeys(note)]
@@ -152,7 +162,7 @@ class Report:
         for c in self.cases:
             color = "#1a7f37" if c.passed else "#c62828"
             mark = "✓" if c.passed else "✗"
-            rows.append(f"<tr><td>{c.n}</td><td><code>{e(c.label)}</code></td>"
+            rows.append(f"<tr><td>{c.n}</td><td>{_label_html(c)}</td>"
                         f"<td style='color:{color}'>{mark} {_both(*c.short)}</td></tr>")
         head = "".join(f"<th>{_both(*REPORT[key])}</th>" for key in
                        ("column_case", "column_result"))
@@ -163,7 +173,7 @@ class Report:
         for case in self._shown_failures():
             czh, cen = REPORT["case"]
             lines = [f"<div><b>{_both(czh.format(n=case.n), cen.format(n=case.n))}</b>: "
-                     f"<code>{e(case.label)}</code></div>"]
+                     f"{_label_html(case)}</div>"]
             for key, text, lang in self._detail_lines(case):
                 code = key in ("call", "expected", "got", "reproduce")
                 label = f"{_both(*REPORT[key])}: " if code else e(self._label(key)) if key else ""
@@ -181,6 +191,18 @@ class Report:
         if shell is not None and self._shown_in == shell.execution_count:
             return  # check() has shown it in this cell already: the cell's value adds nothing
         _publish(self)
+
+
+def _width(text: str) -> int:
+    """Columns on a terminal: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _label_html(case: CaseResult) -> str:
+    """A case's label: code, or words in each language."""
+    if case.label_zh:
+        return _both(case.label_zh, case.label)
+    return f"<code>{html.escape(case.label)}</code>"
 
 
 def _both(zh: str, en: str, between: str = " · ") -> str:

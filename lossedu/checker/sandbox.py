@@ -2,9 +2,11 @@
 
 With bubblewrap (``bwrap``): a read-only view of the system, Python and the course's
 environment (the lossedu package only, never the class folder), a private writable folder
-holding a copy of the one submission, no network, its own PID namespace (every process it
-starts dies with it) and ``--die-with-parent``; Python started isolated (``-I``). Run as root,
-the submission runs as an unprivileged uid that no other running sandbox holds. Limits: address
+holding a copy of the one submission, a 16 MiB /dev/shm of its own, no network, its own PID
+namespace (every process it starts dies with it) and ``--die-with-parent``; Python started
+isolated (``-I``), and a Python it starts finds the same lossedu. Run as root,
+the submission runs as an unprivileged uid of its own, which no other sandbox on the machine
+holds while it runs (the watchdog counts and kills every process of that uid). Limits: address
 space, file size, processes and CPU time by rlimits; the whole sandbox's memory (the sum over
 its processes) and its folder's size by a watchdog here; stdout and stderr through pipes of
 which only the tail is kept. Without bubblewrap (macOS, a locked-down host) the same runs in a
@@ -38,6 +40,7 @@ BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); del sys.argv[1]; "
         "from lossedu.checker.box import main; main()")
 FIRST_UID, UIDS = 61000, 1024  # as root, each running sandbox holds one of these uids
 TAIL = 4096  # bytes of stdout and stderr kept for the report
+SHM = 16 * 1024**2  # bytes of the sandbox's own /dev/shm
 ACTIVE: set[int] = set()  # the sandboxes running now (grade runs several at a time)
 _STARTING = threading.Lock()  # a sandbox being started is not yet a stray
 
@@ -107,6 +110,8 @@ def _claim_uid():
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
+                continue
+            if _processes_of(uid):  # something left under it (an older checker's run)
                 continue
             yield uid
             return
@@ -182,6 +187,8 @@ def _bwrap(folder: Path, uid: int | None) -> list[str]:
         argv += ["--ro-bind", path, path]
     argv += ["--proc", "/proc", "--dev", "/dev", "--bind", str(folder), str(folder),
              "--chdir", str(folder)]
+    # a small private /dev/shm: multiprocessing's locks (a chapter's two-process DDP demo)
+    argv += ["--perms", "1777", "--size", str(SHM), "--tmpfs", "/dev/shm"]
     if uid is not None:  # root outside: become an unprivileged uid inside
         argv += ["--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                  "--inh-caps=-all", "--bounding-set=-all"]
@@ -194,7 +201,10 @@ def _environment(folder: Path) -> dict[str, str]:
     return {"HOME": str(folder), "TMPDIR": str(folder / "tmp"), "MPLBACKEND": "Agg",
             "MPLCONFIGDIR": str(folder / "tmp"), "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
-            "PYTHONDONTWRITEBYTECODE": "1"}
+            "PYTHONDONTWRITEBYTECODE": "1",
+            # a Python the submission starts (a chapter's `python -m lossedu.ddp_demo`) finds
+            # the lossedu that the box runs, the only folder of it the box can see
+            "PYTHONPATH": str(PACKAGE.parent)}
 
 
 def _limit(limits: Limits, uid: int | None) -> None:

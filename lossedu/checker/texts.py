@@ -55,9 +55,9 @@ DETAIL = {
                  "(requires_grad=False): no gradient reaches the inputs."),
     "backward": ("对结果反向传播时抛出 {type}: {message}",
                  "Backpropagating through the result raised {type}: {message}"),
-    "builtin": ("它调用了 {names}：这道练习要你亲手写出这个损失，不能调用现成的实现。",
-                "It called {names}: the exercise asks you to write this loss by hand, not to "
-                "call a ready-made one."),
+    "builtin": ("它调用了 {names}：这道练习要你亲手写出这个计算，不能调用现成的实现。",
+                "It called {names}: the exercise asks you to write this computation by hand, "
+                "not to call a ready-made one."),
     "tamper": ("它用了 {names}，这会让检查器无法确认结果是你自己算出来的，所以不计分。",
                "It used {names}, which would keep the checker from knowing that you computed "
                "the result yourself, so it does not count."),
@@ -159,6 +159,9 @@ REPORT = {
     "of_sum": ("梯度取自 out.sum() 的反向传播。", "Gradients of out.sum()."),
     "all_passed": ("全部通过：数值和梯度都与参考实现一致。",
                    "All cases pass: values and gradients match the reference."),
+    "all_passed_values": ("全部通过：数值与参考实现一致（这道练习只比较数值，不比较梯度）。",
+                          "All cases pass: values match the reference (this exercise compares "
+                          "values only, not gradients)."),
     "printed": ("你的函数输出了 {lines} 行（未显示）。",
                 "Your function printed {lines} line{s} (not shown)."),
     "builtins_allowed": ("允许调用内置函数（--allow-builtins）：{names} 不影响得分。",

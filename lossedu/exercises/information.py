@@ -12,6 +12,7 @@ from lossedu.exercises.spec import (
     Case,
     Exercise,
     Mistake,
+    bilingual,
     generator,
     negated,
     randint,
@@ -92,7 +93,7 @@ KL_DIV = Exercise(
        "log_target=True); l = p (log p − log q) with 0·log 0 = 0; 'batchmean' divides by the "
        "batch size.",
     reference=F.kl_div,
-    make_cases=_kl_cases,
+    make_cases=lambda: bilingual(_kl_cases()),
     mistakes=(
         Mistake("'batchmean' 算成了 'mean'：'mean' 除以元素个数，'batchmean' 只除以批大小 "
                 "input.size(0)，这才是 KL 散度的平均。",
@@ -163,7 +164,7 @@ ENTROPY = Exercise(
     zh="熵：H(p) = −Σ p·ln p，沿 dim 求和，单位是奈特（nat），并约定 0·log 0 = 0。",
     en="Entropy H(p) = −Σ p ln p along `dim`, in nats, with 0·log 0 = 0.",
     reference=_entropy,
-    make_cases=_entropy_cases,
+    make_cases=lambda: bilingual(_entropy_cases()),
     positional=1,
     mistakes=(
         Mistake("0·log 0 得到了 nan：p = 0 的项应为 0，用 torch.xlogy(p, p) 或 torch.where。",

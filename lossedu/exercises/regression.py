@@ -9,6 +9,7 @@ from lossedu.exercises.spec import (
     Case,
     Exercise,
     Mistake,
+    bilingual,
     generator,
     randint,
     randn,
@@ -67,7 +68,7 @@ MSE = Exercise(
     en="Mean squared error: the squared difference of prediction and target, averaged, "
        "summed or kept per element as `reduction` says.",
     reference=F.mse_loss,
-    make_cases=lambda: _common_cases(1),
+    make_cases=lambda: bilingual(_common_cases(1)),
     mistakes=(
         Mistake("开了平方根：这是 RMSE，不是 MSE。", "A square root was taken: that is the RMSE, "
                 "not the MSE.", (_rmse,)),

@@ -2,7 +2,7 @@
 recognises. The exercise modules (``regression``, ``classification``, ...) fill these in."""
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
@@ -30,7 +30,8 @@ class Case:
     """One call of the submission: ``args`` by torch's argument names, in signature order.
 
     Attributes:
-        label: a short, language-neutral name shown in the report ("reduction='sum'").
+        label: a short name shown in the report, language-neutral ("reduction='sum'") or in
+            English beside ``label_zh``.
         args: the arguments; tensors are copied before every call.
         grad: the floating inputs handed with ``requires_grad``; their gradients are compared.
         values_only: compare values, not gradients (cases at a kink or a clamp, where a
@@ -38,6 +39,7 @@ class Case:
         through: ``{name: transform}``: the submission gets ``TRANSFORMS[transform](leaf)``
             instead of the leaf (CTC takes log_softmax of logits, and the gradient is compared
             with respect to the logits).
+        label_zh: the label in Chinese, where the label has words; None where it has none.
     """
 
     label: str
@@ -45,6 +47,11 @@ class Case:
     grad: tuple[str, ...] = ()
     values_only: bool = False
     through: dict[str, str] = field(default_factory=dict)
+    label_zh: str | None = None
+
+    @property
+    def compares_gradients(self) -> bool:
+        return bool(self.grad) and not self.values_only
 
     @property
     def dtype(self) -> torch.dtype:
@@ -133,6 +140,24 @@ class Exercise:
     positional: int = 2
     forbids: tuple[str, ...] = ()
     allows: tuple[str, ...] = ()
+
+
+# Case labels with words, in Chinese. An exercise passes its cases through `bilingual` to show
+# them in both languages (a label that is code or a shape needs no translation).
+LABELS_ZH = {
+    "default": "默认参数",
+    "zeros in p": "p 中有 0",
+    "one-hot rows": "独热行",
+    "zeros in target": "target 中有 0",
+    "empty masks": "空掩码",
+    "identical images": "两幅相同的图像",
+}
+
+
+def bilingual(cases: list[Case]) -> list[Case]:
+    """The cases, each label that has words given its Chinese name from LABELS_ZH."""
+    return [replace(c, label_zh=LABELS_ZH[c.label]) if c.label in LABELS_ZH and not c.label_zh
+            else c for c in cases]
 
 
 def generator(seed: int) -> torch.Generator:

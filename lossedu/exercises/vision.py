@@ -8,6 +8,7 @@ from lossedu.exercises.spec import (
     Case,
     Exercise,
     Mistake,
+    bilingual,
     generator,
     option_ignored,
     rand,
@@ -65,7 +66,7 @@ DICE = Exercise(
     en="Soft Dice loss: per sample, over every dimension but the batch, (2 Σpg + smooth) / "
        "(Σp + Σg + smooth); the loss is 1 minus its mean over the batch.",
     reference=_dice_reference,
-    make_cases=_dice_cases,
+    make_cases=lambda: bilingual(_dice_cases()),
     mistakes=(
         Mistake("在整个批上算了一个 Dice：应当每个样本各算一个，再取平均。",
                 "One Dice over the whole batch: compute one per sample, then average.",
@@ -131,7 +132,7 @@ SSIM = Exercise(
        "and covariance under a Gaussian window (sigma 1.5), C1 = (k1 L)², C2 = (k2 L)², L the "
        "data_range.",
     reference=_ssim_reference,
-    make_cases=_ssim_cases,
+    make_cases=lambda: bilingual(_ssim_cases()),
     mistakes=(
         Mistake("返回的是 1 − SSIM（损失），这里要的是 SSIM 本身。",
                 "This is 1 − SSIM, the loss; the exercise asks for SSIM itself.",
