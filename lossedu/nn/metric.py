@@ -29,7 +29,15 @@ class PairwiseDistance(nn.Module):
         return torch.linalg.vector_norm(difference, ord=self.norm, dim=-1, keepdim=self.keepdim)
 
 
-class CosineEmbeddingLoss(_Loss):
+class _PairLoss(_Loss):
+    """A loss of two inputs and a ±1 target, with a ``margin`` (0 by default)."""
+
+    def __init__(self, margin: float = 0.0, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.margin = margin
+
+
+class CosineEmbeddingLoss(_PairLoss):
     """Cosine embedding: ``1 - cos(x1, x2)`` where ``y = 1``, ``max(0, cos - margin)`` where
     ``y = -1``.
 
@@ -37,27 +45,19 @@ class CosineEmbeddingLoss(_Loss):
     ``torch.nn.CosineEmbeddingLoss``.
     """
 
-    def __init__(self, margin: float = 0.0, reduction: str = "mean") -> None:
-        super().__init__(reduction)
-        self.margin = margin
-
     def forward(self, input1: torch.Tensor, input2: torch.Tensor,
                 target: torch.Tensor) -> torch.Tensor:
         return lossedu.cosine_embedding_loss(input1, input2, target, margin=self.margin,
                                              reduction=self.reduction)
 
 
-class MarginRankingLoss(_Loss):
+class MarginRankingLoss(_PairLoss):
     """Margin ranking: ``max(0, -y (x1 - x2) + margin)``, x1 should rank above x2 where
     ``y = 1``.
 
     Wraps :func:`lossedu.margin_ranking_loss`; constructor and ``forward`` as
     ``torch.nn.MarginRankingLoss``.
     """
-
-    def __init__(self, margin: float = 0.0, reduction: str = "mean") -> None:
-        super().__init__(reduction)
-        self.margin = margin
 
     def forward(self, input1: torch.Tensor, input2: torch.Tensor,
                 target: torch.Tensor) -> torch.Tensor:
