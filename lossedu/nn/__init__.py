@@ -2,8 +2,10 @@
 
 Each Module is a thin wrapper over the readable lossedu function of its name: torch's class
 name, constructor arguments, defaults and ``forward`` arguments, class weights registered as
-buffers (a torch loss's ``state_dict`` loads into lossedu's and back), torch's ``repr``. So
-``import lossedu.nn as nn`` runs code written for ``torch.nn``'s losses unchanged.
+buffers (a torch loss's ``state_dict`` loads into lossedu's and back), torch's ``repr``.
+Everything that is not a loss (``Module``, ``Linear``, ``Sequential``, ``ReLU``...) is
+torch.nn's own, so ``import lossedu.nn as nn`` in place of ``import torch.nn as nn`` runs a
+script unchanged, its losses computed by lossedu.
 
 Left out: torch's deprecated ``size_average`` / ``reduce`` (a call that passes them, by name or
 by position, fails saying which ``reduction`` they meant) and ``NLLLoss2d`` (deprecated;
@@ -18,6 +20,8 @@ Example:
     >>> loss(torch.tensor([[1.0, 2.0], [1.0, 3.0]]), torch.tensor([0, 1]))
     tensor(0.5224)
 """
+
+import torch
 
 from lossedu.deep_features import DISTS, LPIPS
 from lossedu.multitask import UncertaintyWeightedLoss, WeightedSumLoss
@@ -109,3 +113,13 @@ __all__ = [
 ]
 TORCH_MODULES = tuple(__all__[: __all__.index("FocalLoss")])
 OWN_MODULES = tuple(__all__[__all__.index("FocalLoss") :])
+
+
+def __getattr__(name: str):
+    """What lossedu.nn does not define, torch.nn's layers, containers and ``Module``; but no
+    loss: a torch loss that lossedu lacks is an error, not torch's computing unnoticed."""
+    if name.startswith("_") or "Loss" in name or not hasattr(torch.nn, name):
+        hint = (": torch deprecated it; NLLLoss takes (N, C, H, W) inputs" if name == "NLLLoss2d"
+                else "")
+        raise AttributeError(f"module 'lossedu.nn' has no attribute {name!r}{hint}")
+    return getattr(torch.nn, name)
