@@ -220,6 +220,12 @@ def test_a_short_positional_call_landing_on_a_legacy_slot_fails(call):
     (lambda: lossedu.nn.LinearCrossEntropyLoss(5, C, label_smoothing=-0.1), ValueError,
      "`label_smoothing`"),
     (lambda: lossedu.nn.InfoNCELoss(temperature=0.0), ValueError, "`temperature` > 0, got 0.0"),
+    (lambda: lossedu.nn.LinearCrossEntropyLoss(5, C, weight=[1.0] * C), TypeError,
+     "`weight` to be a torch.Tensor, got list"),
+    (lambda: lossedu.nn.GaussianNLLLoss(True), TypeError,
+     r"`GaussianNLLLoss` takes its options by keyword only, got 1 positional arguments \(True,\)"),
+    (lambda: lossedu.nn.MultiMarginLoss(weight=[1.0, 2.0]), TypeError,
+     "`weight` to be a torch.Tensor, got list"),
     (lambda: lossedu.nn.BCEDiceLoss(reduction="none"), TypeError,
      "`BCEDiceLoss` takes no `reduction`, got reduction='none'"),
 ])

@@ -43,6 +43,9 @@ def _refuse_legacy(init):
                 f"reduction={legacy_reduction(**legacy)!r} (they override `reduction` in torch)."
             )
         if len(args) > most:
+            if not most:
+                raise TypeError(f"`{name}` takes its options by keyword only, got {len(args)} "
+                                f"positional arguments {args!r}, as torch's does.")
             raise TypeError(
                 f"`{name}` takes at most {most} positional arguments, got {len(args)}: an old "
                 f"positional call passing torch's deprecated `size_average` / `reduce`, which "

@@ -7,7 +7,7 @@ from torch import nn
 
 import lossedu
 from lossedu._checks import check_fraction, shape_str
-from lossedu.nn._base import _WeightedLoss
+from lossedu.nn._base import _WeightedLoss, check_buffer
 
 
 class LinearCrossEntropyLoss(_WeightedLoss):
@@ -22,9 +22,10 @@ class LinearCrossEntropyLoss(_WeightedLoss):
                  bias: bool = False, device=None, dtype=None, reduction: str = "mean",
                  weight: torch.Tensor | None = None, ignore_index: int | None = None,
                  label_smoothing: float = 0.0, options=None) -> None:
-        if weight is not None and getattr(weight, "shape", None) != (num_classes,):
+        weight = check_buffer("weight", weight)
+        if weight is not None and weight.shape != (num_classes,):
             raise ValueError(f"Expected `weight` with one entry per class, shape "
-                             f"({num_classes},), got {shape_str(getattr(weight, 'shape', ()))}.")
+                             f"({num_classes},), got {shape_str(weight.shape)}.")
         check_fraction("label_smoothing", label_smoothing)
         super().__init__(weight, reduction)
         self.num_classes = num_classes

@@ -59,7 +59,7 @@ class MultiMarginLoss(_WeightedLoss):
         if p not in (1, 2) or isinstance(p, bool):
             raise ValueError(f"Expected `p` to be 1 or 2, got {p!r}: the power of each hinge "
                              f"term, the only two torch supports.")
-        if weight is not None and getattr(weight, "dim", lambda: 1)() != 1:
+        if isinstance(weight, torch.Tensor) and weight.dim() != 1:
             raise ValueError(f"Expected `weight` with one entry per class, a 1-D tensor, got "
                              f"{weight.dim()}-D shape {tuple(weight.shape)}.")
         super().__init__(weight, reduction)
