@@ -1,6 +1,7 @@
 """lossedu: deep-learning loss functions written from scratch, equal to torch.nn.functional.
 
-Every loss torch has keeps torch's name, argument names, order and defaults.
+Every loss torch has keeps torch's name, argument names, order and defaults, and has a Module
+of torch's class name in :mod:`lossedu.nn`.
 """
 
 from lossedu.binary import (
@@ -113,3 +114,6 @@ __all__ = [
     "linear_cross_entropy",
 ]
 __version__ = "0.1.0"
+
+# the Modules, once the functions they wrap are here: lossedu.nn after `import lossedu`
+from lossedu import nn as nn  # noqa: E402

@@ -234,6 +234,12 @@ def check_class_target(input, target, weight, ignore_index, reduction) -> bool:
     check_same_device(input=input, target=target, weight=weight)
     if target.is_floating_point():
         if target.shape == input.shape:
+            if ignore_index != -100:  # torch refuses it too
+                raise ValueError(
+                    f"Expected `ignore_index` -100 (the default) with probability targets, got "
+                    f"{ignore_index!r}: it picks out class indices; to leave a sample out of "
+                    f"probability targets, drop its row."
+                )
             return True
         raise ValueError(
             f"Expected `target` of class indices with shape {shape_str(index_shape)} as integers, "
