@@ -60,3 +60,28 @@ def test_snippets_follow_the_language_switch(tab):
     page.wait_for_function("document.querySelector('.lossedu-snippet').lang === 'zh-CN'")
     assert re.search(r"[\u4e00-\u9fff]", page.locator(".lossedu-snippet").first.inner_text())
     assert re.fullmatch(SUMMARY["zh"], page.locator("p.search-summary").inner_text())
+
+
+# The magnifier's box and where the field's text starts, in px.
+ICON_AND_TEXT = """(form) => {
+  const icon = form.querySelector('.fa-magnifying-glass').getBoundingClientRect();
+  const input = form.querySelector('input');
+  return [icon.right, input.getBoundingClientRect().left +
+          parseFloat(getComputedStyle(input).paddingLeft)];
+}"""
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_the_magnifier_leaves_the_search_text_clear(tab, viewport):
+    """On the search page and in a chapter's search dialog (Ctrl+K) the icon sits before the
+    text, not on it."""
+    t = tab("zh-CN", viewport)
+    page = search(t, "熵")
+    icon, text = page.locator(".bd-search-container form.bd-search").evaluate(ICON_AND_TEXT)
+    assert icon <= text, (icon, text)
+    page = t.open("book/03_cross_entropy.html")
+    page.keyboard.press("Control+k")
+    dialog = page.locator("#pst-search-dialog form.bd-search")
+    dialog.wait_for(state="visible", timeout=5000)
+    icon, text = dialog.evaluate(ICON_AND_TEXT)
+    assert icon <= text, (icon, text)
