@@ -85,3 +85,27 @@ def test_the_magnifier_leaves_the_search_text_clear(tab, viewport):
     dialog.wait_for(state="visible", timeout=5000)
     icon, text = dialog.evaluate(ICON_AND_TEXT)
     assert icon <= text, (icon, text)
+
+
+# The snippet from its match on (the context before it may come from the section before).
+FROM_THE_MATCH = """(p) => {
+  const mark = p.querySelector('mark');
+  return mark.textContent + (mark.nextSibling ? mark.nextSibling.textContent : '');
+}"""
+
+
+def test_a_section_found_shows_its_own_words(tab):
+    """A hit on a section (page#section) shows a snippet from that section, not the page's
+    opening."""
+    t = tab("en-US")
+    page = search(t, "label smoothing")
+    items = page.locator("#search-results ul.search > li")
+    snippets = {}
+    for i in range(items.count()):
+        href = items.nth(i).locator("a").first.get_attribute("href")
+        snippets[href] = items.nth(i).locator(".lossedu-snippet").evaluate(FROM_THE_MATCH)
+    section = "book/03_cross_entropy.html#label-smoothing"
+    assert section in snippets, sorted(snippets)
+    words = t.open(section.split("#")[0]).locator("#label-smoothing").inner_text()
+    shown = snippets[section].rstrip("…")
+    assert " ".join(shown.split()) in " ".join(words.split()), snippets[section]

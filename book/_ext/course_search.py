@@ -6,7 +6,8 @@
    finds the pages holding both 交叉熵 and 损失.
 2. Sphinx fetches each page found to show a snippet, which fails on ``file://``. The build
    writes the text of every page, one string per language, to ``searchtext.js``; the search
-   page loads it with a script tag (``_static/search.js`` cuts the snippets).
+   page loads it with a script tag (``_static/search.js`` cuts the snippets). Where each
+   section starts in that text is kept too, so a section found shows its own words.
 """
 
 import json
@@ -73,17 +74,21 @@ def in_language(node: nodes.Node, lang: str) -> bool:
     return True
 
 
-def page_text(doctree: nodes.document, lang: str) -> str:
-    """The page's prose and code as a reader of ``lang`` sees it: no outputs, no raw HTML,
-    no "run it yourself" note."""
-    blocks = []
-    for node in doctree.findall(lambda n: isinstance(n, BLOCKS)):
+def page_text(doctree: nodes.document, lang: str) -> tuple[str, dict[str, int]]:
+    """The page's prose and code as a reader of ``lang`` sees it (no outputs, no raw HTML,
+    no "run it yourself" note), and where in it each section starts, by the section's ids."""
+    blocks, starts, length = [], {}, 0
+    for node in doctree.findall(lambda n: isinstance(n, (*BLOCKS, nodes.section))):
+        if isinstance(node, nodes.section):
+            starts.update(dict.fromkeys(node["ids"], length))
+            continue
         classes = {c for a in _ancestors(node) for c in a.get("classes", [])}
         if not classes & SKIPPED and in_language(node, lang):
             text = "".join(t.astext() for t in node.findall(nodes.Text)
                            if not isinstance(t.parent, nodes.raw))
             blocks.append(pick(" ".join(text.split()), lang))
-    return " ".join(blocks)
+            length += len(blocks[-1]) + 1
+    return " ".join(blocks), starts
 
 
 def _ancestors(node: nodes.Node):
@@ -93,9 +98,12 @@ def _ancestors(node: nodes.Node):
 
 
 def collect_text(app, doctree: nodes.document) -> None:
-    """``doctree-read``: keep the page's text in both languages."""
+    """``doctree-read``: keep the page's text in both languages, and where its sections
+    start."""
     texts = app.env.__dict__.setdefault("course_search_text", {})
-    texts[app.env.docname] = {lang: page_text(doctree, lang) for lang in ("en", "zh")}
+    page = {lang: page_text(doctree, lang) for lang in ("en", "zh")}
+    texts[app.env.docname] = {**{lang: text for lang, (text, _) in page.items()},
+                              "sections": {lang: starts for lang, (_, starts) in page.items()}}
 
 
 def forget_text(app, env, docname: str) -> None:
