@@ -8,14 +8,17 @@
    writes the text of every page, one string per language, to ``searchtext.js``; the search
    page loads it with a script tag (``_static/search.js`` cuts the snippets). Where each
    section starts in that text is kept too, so a section found shows its own words.
+3. Sphinx finds a section by its title only when the query is at least half the title: with
+   "标签平滑 · Label smoothing", 标签平滑 never is. Each language's half is a title of its own.
 """
 
+import functools
 import json
 import re
 from pathlib import Path
 
 from docutils import nodes
-from sphinx.search import languages
+from sphinx.search import IndexBuilder, languages
 from sphinx.search.zh import SearchChinese
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -75,8 +78,8 @@ def in_language(node: nodes.Node, lang: str) -> bool:
 
 
 def page_text(doctree: nodes.document, lang: str) -> tuple[str, dict[str, int]]:
-    """The page's prose and code as a reader of ``lang`` sees it (no outputs, no raw HTML,
-    no "run it yourself" note), and where in it each section starts, by the section's ids."""
+    """The page's prose and code as a reader of ``lang`` sees it (no outputs, no raw HTML, no
+    math, no "run it yourself" note), and where in it each section starts, by its ids."""
     blocks, starts, length = [], {}, 0
     for node in doctree.findall(lambda n: isinstance(n, (*BLOCKS, nodes.section))):
         if isinstance(node, nodes.section):
@@ -84,8 +87,8 @@ def page_text(doctree: nodes.document, lang: str) -> tuple[str, dict[str, int]]:
             continue
         classes = {c for a in _ancestors(node) for c in a.get("classes", [])}
         if not classes & SKIPPED and in_language(node, lang):
-            text = "".join(t.astext() for t in node.findall(nodes.Text)
-                           if not isinstance(t.parent, nodes.raw))
+            text = "".join(t.astext() for t in node.findall(nodes.Text)  # no LaTeX source
+                           if not isinstance(t.parent, nodes.raw | nodes.math))
             blocks.append(pick(" ".join(text.split()), lang))
             length += len(blocks[-1]) + 1
     return " ".join(blocks), starts
@@ -127,8 +130,29 @@ def write_text(app, exception) -> None:
                                                  encoding="utf-8")
 
 
+def title_halves(title: str) -> list[str]:
+    """A bilingual title's two halves (a title in one language stays whole)."""
+    parts = title.split(SEPARATOR)
+    return parts if len(parts) == 2 else [title]
+
+
+def index_each_title_half() -> None:
+    """Wrap (once) ``IndexBuilder.feed``: a page's section titles are indexed half by half."""
+    feed = getattr(IndexBuilder.feed, "__wrapped__", IndexBuilder.feed)
+
+    @functools.wraps(feed)
+    def feed_title_halves(self, docname, filename, title, doctree):
+        feed(self, docname, filename, title, doctree)
+        self._all_titles[docname] = [  # the page's own title stays whole: it heads each hit
+            (half, anchor) for text, anchor in self._all_titles[docname]
+            for half in (title_halves(text) if text != title else [text])]
+
+    IndexBuilder.feed = feed_title_halves
+
+
 def setup(app) -> None:
     languages["zh"] = CourseChinese
+    index_each_title_half()
     app.connect("doctree-read", collect_text)
     app.connect("env-purge-doc", forget_text)
     app.connect("env-merge-info", merge_text)
