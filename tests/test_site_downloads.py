@@ -78,6 +78,25 @@ def test_stored_outputs_hold_no_widget_state(notebook):
             assert "application/vnd.jupyter.widget-view+json" not in output.get("data", {})
 
 
+@pytest.mark.slow
+def test_progress_bars_are_widgets_in_a_notebook():
+    """In a Jupyter kernel (ipywidgets is in requirements.txt) `fit` draws its bars as
+    widgets: JupyterLab shows a bar, not lines of text in a pink stderr box."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    code = ("import torch\nfrom lossedu import fit, mse_loss\n_ = torch.manual_seed(0)\n"
+            "x = torch.randn(8, 1)\nmodel = torch.nn.Linear(1, 1)\n"
+            "_ = fit(model, [(x[:4], 2 * x[:4]), (x[4:], 2 * x[4:])], mse_loss,\n"
+            "        torch.optim.SGD(model.parameters(), lr=0.1), epochs=2)\n")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    outputs = notebook.cells[0].outputs
+    assert [o for o in outputs if o.output_type == "stream"] == []
+    bars = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert len(bars) == 3  # one over the epochs, one over each epoch's batches
+    assert bars[0].data["text/plain"].startswith("fit:")
+
+
 def solution_book(folder: Path) -> Path:
     """A one-chapter book with an exercise, its check and a solution cell, using the course's
     extension and assets."""

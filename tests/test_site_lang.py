@@ -116,3 +116,41 @@ def test_chinese_text_is_marked_simplified_chinese(tab, locale):
     plain = [m for m in marks if not m[0].startswith("lossedu") and
              "Noto Sans CJK SC" not in m[2] and "monospace" not in m[2].lower()]
     assert plain == []
+
+
+# Mark every visible element whose own text holds Chinese; their count.
+PROBE_CHINESE = """() => {
+  let count = 0;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n; (n = walker.nextNode());) {
+    const el = n.parentElement;
+    if (/[\\u4e00-\\u9fff]/.test(n.nodeValue) && !el.closest('script, style') &&
+        el.checkVisibility() && !el.hasAttribute('data-chinese')) {
+      el.setAttribute('data-chinese', '');
+      count++;
+    }
+  }
+  return count;
+}"""
+
+
+@pytest.mark.parametrize("locale, path", [("en-US", "book/glossary.html"),
+                                          ("zh-CN", "book/03_cross_entropy.html"),
+                                          ("en-US", "book/03_cross_entropy.html")])
+def test_chinese_is_drawn_with_a_simplified_chinese_font(tab, locale, path):
+    """The fonts Chromium drew with (DevTools' platform fonts): with Noto CJK installed, Chinese
+    left unmarked in an English page comes out in the Japanese face (Noto Sans CJK JP)."""
+    t = tab(locale)
+    page = t.open(path)
+    assert page.evaluate(PROBE_CHINESE) > 5
+    cdp = t.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    nodes = cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": "[data-chinese]"})
+    families = set()
+    for node in nodes["nodeIds"]:
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        families |= {f["familyName"] for f in fonts}
+    cjk = {f for f in families if re.search(r"CJK|Han|Hei|PingFang|YaHei|WenQuanYi", f)}
+    assert cjk and all(re.search(r"\bSC\b|GB|YaHei|WenQuanYi", f) for f in cjk), families

@@ -1,6 +1,7 @@
 """Nothing runs off the side: on a desktop no code cell or printed output needs sideways
-scrolling, and no page is wider than a 390 px phone (a table too wide for a phone scrolls in
-its own box)."""
+scrolling, and no page is wider than a 390 px phone (code or a table too wide for a phone
+scrolls in its own box). Code and printed output keep their lines as written: a wrapped line of
+Python, or a wrapped row of a printed table, reads wrong."""
 
 import pytest
 import site_browser
@@ -14,6 +15,19 @@ TOO_WIDE = """() => [...document.querySelectorAll(
   .filter(e => e.checkVisibility() && e.scrollWidth > e.clientWidth + 1)
   .map(e => (e.closest('.cell_input') ? 'input: ' : 'output: ') +
             e.innerText.split('\\n').sort((a, b) => b.length - a.length)[0].slice(0, 90))"""
+# Code and printed output whose lines the browser wrapped: (visual lines, lines written).
+WRAPPED = """() => [
+  ...document.querySelectorAll('article .cell_input pre, article .cell_output pre')]
+  .filter(e => e.checkVisibility())
+  .map(e => {
+    const range = document.createRange();
+    range.selectNodeContents(e);
+    const tops = new Set([...range.getClientRects()].filter(r => r.height > 0)
+                         .map(r => Math.round(r.top)));
+    return [tops.size, e.innerText.replace(/\\n$/, '').split('\\n').length,
+            e.innerText.slice(0, 60)];
+  })
+  .filter(([shown, written]) => shown > written)"""
 PAGE_WIDTH = "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
 
 
@@ -48,3 +62,9 @@ def test_no_page_is_wider_than_a_phone(phone, path):
         assert width <= visible, f"{page_id(path)} is {width} px wide in {lang} on a phone"
     if path.name in ("03_cross_entropy.html", "08_training.html"):
         screenshot(page, f"phone-{path.stem}", full_page=False)
+
+
+@pytest.mark.parametrize("path", [CHAPTERS[2], CHAPTERS[9]], ids=page_id)
+def test_code_and_printed_tables_keep_their_lines_on_a_phone(phone, path):
+    page = phone.open(path)
+    assert page.evaluate(WRAPPED) == []

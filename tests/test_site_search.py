@@ -60,3 +60,54 @@ def test_snippets_follow_the_language_switch(tab):
     page.wait_for_function("document.querySelector('.lossedu-snippet').lang === 'zh-CN'")
     assert re.search(r"[\u4e00-\u9fff]", page.locator(".lossedu-snippet").first.inner_text())
     assert re.fullmatch(SUMMARY["zh"], page.locator("p.search-summary").inner_text())
+
+
+# The magnifier's box and where the field's text starts, in px.
+ICON_AND_TEXT = """(form) => {
+  const icon = form.querySelector('.fa-magnifying-glass').getBoundingClientRect();
+  const input = form.querySelector('input');
+  return [icon.right, input.getBoundingClientRect().left +
+          parseFloat(getComputedStyle(input).paddingLeft)];
+}"""
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_the_magnifier_leaves_the_search_text_clear(tab, viewport):
+    """On the search page and in a chapter's search dialog (Ctrl+K) the icon sits before the
+    text, not on it."""
+    t = tab("zh-CN", viewport)
+    page = search(t, "熵")
+    icon, text = page.locator(".bd-search-container form.bd-search").evaluate(ICON_AND_TEXT)
+    assert icon <= text, (icon, text)
+    page = t.open("book/03_cross_entropy.html")
+    page.keyboard.press("Control+k")
+    dialog = page.locator("#pst-search-dialog form.bd-search")
+    dialog.wait_for(state="visible", timeout=5000)
+    icon, text = dialog.evaluate(ICON_AND_TEXT)
+    assert icon <= text, (icon, text)
+
+
+# The snippet from its match on (the context before it may come from the section before).
+FROM_THE_MATCH = """(p) => {
+  const mark = p.querySelector('mark');
+  return mark.textContent + (mark.nextSibling ? mark.nextSibling.textContent : '');
+}"""
+
+
+@pytest.mark.parametrize("locale, term", [("en-US", "label smoothing"), ("zh-CN", "标签平滑")])
+def test_a_section_found_shows_its_own_words(tab, locale, term):
+    """A section is found by its title in either language, and its hit (page#section) shows a
+    snippet from that section, not the page's opening."""
+    t = tab(locale)
+    page = search(t, term)
+    items = page.locator("#search-results ul.search > li")
+    snippets = {}
+    for i in range(items.count()):
+        href = items.nth(i).locator("a").first.get_attribute("href")
+        snippets[href] = items.nth(i).locator(".lossedu-snippet").evaluate(FROM_THE_MATCH)
+    section = "book/03_cross_entropy.html#label-smoothing"
+    assert section in snippets, sorted(snippets)
+    words = t.open(section.split("#")[0]).locator("#label-smoothing").inner_text()
+    shown = " ".join(snippets[section].rstrip("…").split())[:24]  # before any math left out
+    assert shown in " ".join(words.split()), snippets[section]
+    assert "\\" not in snippets[section]  # no LaTeX source

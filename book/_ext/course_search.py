@@ -6,15 +6,19 @@
    finds the pages holding both 交叉熵 and 损失.
 2. Sphinx fetches each page found to show a snippet, which fails on ``file://``. The build
    writes the text of every page, one string per language, to ``searchtext.js``; the search
-   page loads it with a script tag (``_static/search.js`` cuts the snippets).
+   page loads it with a script tag (``_static/search.js`` cuts the snippets). Where each
+   section starts in that text is kept too, so a section found shows its own words.
+3. Sphinx finds a section by its title only when the query is at least half the title: with
+   "标签平滑 · Label smoothing", 标签平滑 never is. Each language's half is a title of its own.
 """
 
+import functools
 import json
 import re
 from pathlib import Path
 
 from docutils import nodes
-from sphinx.search import languages
+from sphinx.search import IndexBuilder, languages
 from sphinx.search.zh import SearchChinese
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -73,17 +77,21 @@ def in_language(node: nodes.Node, lang: str) -> bool:
     return True
 
 
-def page_text(doctree: nodes.document, lang: str) -> str:
-    """The page's prose and code as a reader of ``lang`` sees it: no outputs, no raw HTML,
-    no "run it yourself" note."""
-    blocks = []
-    for node in doctree.findall(lambda n: isinstance(n, BLOCKS)):
+def page_text(doctree: nodes.document, lang: str) -> tuple[str, dict[str, int]]:
+    """The page's prose and code as a reader of ``lang`` sees it (no outputs, no raw HTML, no
+    math, no "run it yourself" note), and where in it each section starts, by its ids."""
+    blocks, starts, length = [], {}, 0
+    for node in doctree.findall(lambda n: isinstance(n, (*BLOCKS, nodes.section))):
+        if isinstance(node, nodes.section):
+            starts.update(dict.fromkeys(node["ids"], length))
+            continue
         classes = {c for a in _ancestors(node) for c in a.get("classes", [])}
         if not classes & SKIPPED and in_language(node, lang):
-            text = "".join(t.astext() for t in node.findall(nodes.Text)
-                           if not isinstance(t.parent, nodes.raw))
+            text = "".join(t.astext() for t in node.findall(nodes.Text)  # no LaTeX source
+                           if not isinstance(t.parent, nodes.raw | nodes.math))
             blocks.append(pick(" ".join(text.split()), lang))
-    return " ".join(blocks)
+            length += len(blocks[-1]) + 1
+    return " ".join(blocks), starts
 
 
 def _ancestors(node: nodes.Node):
@@ -93,9 +101,12 @@ def _ancestors(node: nodes.Node):
 
 
 def collect_text(app, doctree: nodes.document) -> None:
-    """``doctree-read``: keep the page's text in both languages."""
+    """``doctree-read``: keep the page's text in both languages, and where its sections
+    start."""
     texts = app.env.__dict__.setdefault("course_search_text", {})
-    texts[app.env.docname] = {lang: page_text(doctree, lang) for lang in ("en", "zh")}
+    page = {lang: page_text(doctree, lang) for lang in ("en", "zh")}
+    texts[app.env.docname] = {**{lang: text for lang, (text, _) in page.items()},
+                              "sections": {lang: starts for lang, (_, starts) in page.items()}}
 
 
 def forget_text(app, env, docname: str) -> None:
@@ -119,8 +130,29 @@ def write_text(app, exception) -> None:
                                                  encoding="utf-8")
 
 
+def title_halves(title: str) -> list[str]:
+    """A bilingual title's two halves (a title in one language stays whole)."""
+    parts = title.split(SEPARATOR)
+    return parts if len(parts) == 2 else [title]
+
+
+def index_each_title_half() -> None:
+    """Wrap (once) ``IndexBuilder.feed``: a page's section titles are indexed half by half."""
+    feed = getattr(IndexBuilder.feed, "__wrapped__", IndexBuilder.feed)
+
+    @functools.wraps(feed)
+    def feed_title_halves(self, docname, filename, title, doctree):
+        feed(self, docname, filename, title, doctree)
+        self._all_titles[docname] = [  # the page's own title stays whole: it heads each hit
+            (half, anchor) for text, anchor in self._all_titles[docname]
+            for half in (title_halves(text) if text != title else [text])]
+
+    IndexBuilder.feed = feed_title_halves
+
+
 def setup(app) -> None:
     languages["zh"] = CourseChinese
+    index_each_title_half()
     app.connect("doctree-read", collect_text)
     app.connect("env-purge-doc", forget_text)
     app.connect("env-merge-info", merge_text)

@@ -1,6 +1,7 @@
-/* The search page: under each page found, a snippet around the first match, in the reader's
- * language where the page has the words there (the other language otherwise). The page texts
- * come from searchtext.js (written by the build), so this works from file:// too. */
+/* The search page: under each page found, a snippet around the first match (in a section
+ * found, the first match from where that section starts), in the reader's language where the
+ * page has the words there (the other language otherwise). The page texts come from
+ * searchtext.js (written by the build), so this works from file:// too. */
 (function () {
   "use strict";
   var WIDTH = 80;  /* characters of context on each side of the match */
@@ -25,13 +26,20 @@
     });
     return best;
   }
-  function snippet(docname) {
+  /* The first match in `text` at or after `from`, else anywhere. */
+  function matchFrom(text, words, from) {
+    var after = from ? firstMatch(text.slice(from), words) : null;
+    if (after) return { at: after.at + from, length: after.length };
+    return firstMatch(text, words);
+  }
+  function snippet(docname, section) {
     var texts = (window.LOSSEDU_TEXT || {})[docname];
     if (!texts) return null;
     var lang = document.documentElement.getAttribute("data-lang") || "en";
     var words = terms(), order = lang === "zh" ? ["zh", "en"] : ["en", "zh"];
     for (var i = 0; i < order.length; i++) {
-      var text = texts[order[i]], match = text && firstMatch(text, words);
+      var starts = (texts.sections || {})[order[i]] || {};
+      var text = texts[order[i]], match = text && matchFrom(text, words, starts[section] || 0);
       if (match) return { lang: order[i], text: text, match: match };
     }
     return { lang: lang, text: texts[lang], match: null };
@@ -54,7 +62,8 @@
     if (!link || item.querySelector(".lossedu-snippet")) return;
     var root = new URL(document.documentElement.dataset.content_root || "./", window.location.href);
     var path = decodeURIComponent(new URL(link.href).pathname).slice(decodeURIComponent(root.pathname).length);
-    var found = snippet(path.replace(/\.html$/, ""));
+    var section = decodeURIComponent(new URL(link.href).hash.slice(1));
+    var found = snippet(path.replace(/\.html$/, ""), section);
     if (found && found.text) item.appendChild(render(found));
   }
   function refresh() {
