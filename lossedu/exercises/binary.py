@@ -11,6 +11,7 @@ from lossedu.exercises.spec import (
     Case,
     Exercise,
     Mistake,
+    bilingual,
     generator,
     negated,
     option_ignored,
@@ -101,7 +102,7 @@ BCE = Exercise(
     en="Binary cross-entropy on probabilities p: l = −w [y log p + (1 − y) log(1 − p)], each "
        "log clamped at −100.",
     reference=F.binary_cross_entropy,
-    make_cases=_bce_cases,
+    make_cases=lambda: bilingual(_bce_cases()),
     mistakes=(
         Mistake("log 没有截断：p = 0 或 1 时 log 0 = −inf，0·(−inf) 得 nan。torch 把每个 log "
                 "截断在 −100：torch.clamp(torch.log(p), min=-100)。",
@@ -202,7 +203,7 @@ BCE_LOGITS = Exercise(
     en="Binary cross-entropy on logits x: l = −w [pos_weight y log σ(x) + (1 − y) "
        "log(1 − σ(x))], stable for any x.",
     reference=F.binary_cross_entropy_with_logits,
-    make_cases=_logit_cases,
+    make_cases=lambda: bilingual(_logit_cases()),
     mistakes=(
         Mistake("朴素的 log(sigmoid(x))：x 很大时 σ(x) 舍入成 1，log(1 − σ) = −inf。用稳定形式："
                 "log σ(x) = −softplus(−x)，log(1 − σ(x)) = −softplus(x)，即 "
@@ -314,7 +315,7 @@ FOCAL = Exercise(
     en="Sigmoid focal loss, as torchvision.ops: α_t (1 − p_t)^γ times BCE on logits; "
        "alpha < 0 means no weighting, and the default reduction is 'none'.",
     reference=_focal,
-    make_cases=_focal_cases,
+    make_cases=lambda: bilingual(_focal_cases()),
     positional=2,
     allows=("binary_cross_entropy_with_logits",),  # torchvision's own focal loss calls it
     mistakes=(

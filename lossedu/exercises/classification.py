@@ -9,6 +9,7 @@ from lossedu.exercises.spec import (
     Case,
     Exercise,
     Mistake,
+    bilingual,
     generator,
     negated,
     rand,
@@ -174,7 +175,7 @@ CROSS_ENTROPY = Exercise(
     en="Cross-entropy: `input` holds unnormalised logits, `target` class indices (or "
        "probabilities); with class weights, ignore_index and label smoothing.",
     reference=F.cross_entropy,
-    make_cases=_ce_cases,
+    make_cases=lambda: bilingual(_ce_cases()),
     mistakes=(
         Mistake("朴素 softmax 溢出：exp(1e4) 是 inf，inf/inf 得 nan。先减去每行的最大值，"
                 "也就是 log-sum-exp：log q = x − max − log Σ exp(x − max)。",
@@ -234,7 +235,7 @@ NLL = Exercise(
     en="Negative log-likelihood: `input` already holds log-probabilities; pick the target "
        "class's entry and negate it; with class weights and ignore_index.",
     reference=F.nll_loss,
-    make_cases=_nll_cases,
+    make_cases=lambda: bilingual(_nll_cases()),
     mistakes=(
         Mistake("加权平均除以了 N：torch 的 'mean' 除以的是权重之和 Σ w[y_n]。",
                 "The weighted mean was divided by N: torch's 'mean' divides by the sum of "

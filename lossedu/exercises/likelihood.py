@@ -12,6 +12,7 @@ from lossedu.exercises.spec import (
     Case,
     Exercise,
     Mistake,
+    bilingual,
     generator,
     ignored,
     option_ignored,
@@ -107,7 +108,7 @@ GAUSSIAN_NLL = Exercise(
        "plus ½ log 2π with full=True; var may lack the last dimension (one variance per row) or "
        "be a number.",
     reference=F.gaussian_nll_loss,
-    make_cases=_gaussian_cases,
+    make_cases=lambda: bilingual(_gaussian_cases()),
     positional=3,
     mistakes=(
         Mistake("少了 ½：负对数似然是 ½·log σ² + (x − y)²/(2σ²)，你的结果是它的两倍。",
@@ -219,7 +220,7 @@ POISSON_NLL = Exercise(
        "l = e^x − y x; otherwise it is λ and l = x − y log(x + eps). full=True adds "
        "Stirling's approximation y log y − y + ½ log(2πy) where y > 1.",
     reference=F.poisson_nll_loss,
-    make_cases=_poisson_cases,
+    make_cases=lambda: bilingual(_poisson_cases()),
     mistakes=(
         Mistake("log_input=False 时 input 就是速率 λ：l = λ − y·log(λ + eps)，不要再取指数。",
                 "With log_input=False the input is the rate λ itself: l = λ − y log(λ + eps); "

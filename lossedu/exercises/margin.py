@@ -10,6 +10,7 @@ from lossedu.exercises.spec import (
     Case,
     Exercise,
     Mistake,
+    bilingual,
     generator,
     ignored,
     option_ignored,
@@ -66,7 +67,7 @@ HINGE_EMBEDDING = Exercise(
     en="Hinge embedding loss: l = x where y = 1 and max(0, margin − x) where y = −1; x is "
        "usually the distance of a pair.",
     reference=F.hinge_embedding_loss,
-    make_cases=_hinge_cases,
+    make_cases=lambda: bilingual(_hinge_cases()),
     mistakes=(
         Mistake("y = −1 的一项缺少合页：要 max(0, margin − x)；距离已超过 margin 的不相似对损失为 "
                 "0，而不是负数。",
@@ -163,7 +164,7 @@ MULTI_MARGIN = Exercise(
     en="Multi-class margin loss (the multi-class SVM): l = Σ_{i≠y} w_y max(0, margin − x_y + "
        "x_i)^p / C, divided by all C classes; 'mean' is a plain mean over the samples.",
     reference=F.multi_margin_loss,
-    make_cases=_multi_margin_cases,
+    make_cases=lambda: bilingual(_multi_margin_cases()),
     mistakes=(
         Mistake("除以了 C − 1：torch 把其余 C − 1 个类别的项求和后除以全部类别数 C。",
                 "Divided by C − 1: torch sums the terms of the other C − 1 classes and "

@@ -10,6 +10,7 @@ from lossedu.exercises.spec import (
     Case,
     Exercise,
     Mistake,
+    bilingual,
     generator,
     option_ignored,
     randint,
@@ -73,7 +74,7 @@ TRIPLET = Exercise(
     en="Triplet margin loss: max(d(a, p) − d(a, n) + margin, 0), d the p-norm distance; with "
        "swap=True, d(a, n) is the smaller of d(a, n) and d(p, n).",
     reference=F.triplet_margin_loss,
-    make_cases=_triplet_cases,
+    make_cases=lambda: bilingual(_triplet_cases()),
     positional=3,
     mistakes=(
         Mistake("缺少 hinge：要 max(·, 0)。负样本已经足够远的三元组损失应为 0，而不是负数。",
@@ -141,7 +142,7 @@ COSINE = Exercise(
     en="Cosine embedding loss: 1 − cos(x1, x2) where y = 1, max(0, cos(x1, x2) − margin) "
        "where y = −1.",
     reference=F.cosine_embedding_loss,
-    make_cases=_cosine_cases,
+    make_cases=lambda: bilingual(_cosine_cases()),
     positional=3,
     mistakes=(
         Mistake("负样本对缺少 hinge：y = −1 时是 max(0, cos − margin)，不能为负。",

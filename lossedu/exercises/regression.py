@@ -102,7 +102,7 @@ L1 = Exercise(
     en="Mean absolute error: the absolute difference of prediction and target, reduced as "
        "`reduction` says.",
     reference=F.l1_loss,
-    make_cases=_l1_cases,
+    make_cases=lambda: bilingual(_l1_cases()),
     mistakes=(
         Mistake("忘了取绝对值：正负误差相互抵消了。",
                 "The absolute value is missing: positive and negative errors cancel.",
@@ -154,7 +154,7 @@ SMOOTH_L1 = Exercise(
     en="Smooth L1 loss: 0.5 (x − y)² / beta where |x − y| < beta, |x − y| − 0.5 beta "
        "elsewhere.",
     reference=F.smooth_l1_loss,
-    make_cases=lambda: _common_cases(3) + _threshold_cases(3, "beta"),
+    make_cases=lambda: bilingual(_common_cases(3) + _threshold_cases(3, "beta")),
     mistakes=(
         Mistake("算成了 Huber 损失：Smooth L1 的二次段要除以 beta，线性段斜率是 1；Huber 是它的 "
                 "beta 倍。",
@@ -176,7 +176,7 @@ HUBER = Exercise(
     en="Huber loss: 0.5 (x − y)² where |x − y| ≤ delta, delta (|x − y| − 0.5 delta) "
        "elsewhere.",
     reference=F.huber_loss,
-    make_cases=lambda: _common_cases(4) + _threshold_cases(4, "delta"),
+    make_cases=lambda: bilingual(_common_cases(4) + _threshold_cases(4, "delta")),
     mistakes=(
         Mistake("算成了 Smooth L1 损失：Huber 的二次段不除以 delta，线性段斜率是 delta。",
                 "This is the Smooth L1 loss: Huber does not divide the quadratic part by "

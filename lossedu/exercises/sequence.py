@@ -13,6 +13,7 @@ from lossedu.exercises.spec import (
     Case,
     Exercise,
     Mistake,
+    bilingual,
     generator,
     option_ignored,
     randint,
@@ -85,7 +86,7 @@ CTC = Exercise(
        "forward recursion, in log space); 'mean' divides each loss by its target length, then "
        "averages over the batch.",
     reference=F.ctc_loss,
-    make_cases=_ctc_cases,
+    make_cases=lambda: bilingual(_ctc_cases()),
     positional=4,
     mistakes=(
         Mistake("'mean' 直接对批取了平均：torch 先把每个样本的损失除以它的目标长度，再平均。",

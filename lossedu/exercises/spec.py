@@ -151,6 +151,18 @@ LABELS_ZH = {
     "zeros in target": "target 中有 0",
     "empty masks": "空掩码",
     "identical images": "两幅相同的图像",
+    "input == target at some": "部分位置 input == target",
+    "probability targets": "概率形式的 target",
+    "log-probs (2, 3, 2, 2), 'none'": "对数概率 (2, 3, 2, 2)，'none'",
+    "p = 0 and p = 1": "p = 0 与 p = 1",
+    "soft targets": "软标签",
+    "weight and pos_weight": "weight 与 pos_weight",
+    "alpha=-1 (no alpha)": "alpha=-1（不用 alpha）",
+    "easy triplets, 'none'": "容易的三元组，'none'",
+    "all targets 1": "target 全为 1",
+    "all targets -1, 'none'": "target 全为 -1，'none'",
+    "1-D targets": "一维 targets",
+    "impossible target, 'none'": "无法对齐的 target，'none'",
 }
 
 
