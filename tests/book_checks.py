@@ -4,6 +4,7 @@ examples."""
 
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 import yaml
@@ -17,6 +18,12 @@ LOCAL_PATH = re.compile(r"(/home/|/root/|/tmp/|/work/|/Users/|[A-Z]:\\\\)")
 ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
 TIMING = re.compile(r"(\b(Wall|CPU) times?\b|\d+(\.\d+)?\s*(ms|µs|us|ns|s) ± |\bit/s\b|s/it\b)")
 IGNORE_OUTPUT = "nbval-ignore-output"
+# The column on the site at 1280 px, in display columns: code, printed output.
+CODE_COLUMNS = 77
+OUTPUT_COLUMNS = 85
+# The chapters whose code and printed output fit that column (tests/test_site_layout.py
+# asserts them on the built site; the others still scroll in their box).
+NARROW = ("02_information",)
 
 
 def toc_files(toc_path: Path) -> list[str]:
@@ -152,6 +159,40 @@ def check_outputs(path: Path, cells: list[dict]) -> list[str]:
                     problems.append(f"{path} cell {i}: {what} in the output: {text[:80]!r}")
             if not ignored and TIMING.search(text):
                 problems.append(f"{path} cell {i}: a timing in the output: {text[:80]!r}")
+    return problems
+
+
+def display_width(line: str) -> int:
+    """Columns a line takes in a monospace font: East Asian wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+
+def shown_text(output: dict) -> str:
+    """What the site prints of an output: a stream, or a result's text/plain when it has
+    no image or HTML (a figure's text/plain is its alt text, not shown)."""
+    data = output.get("data", {})
+    if "image/png" in data or "text/html" in data:
+        return ""
+    return output_text(output)
+
+
+def check_line_widths(path: Path) -> list[str]:
+    """Every code line within CODE_COLUMNS and every printed line within OUTPUT_COLUMNS
+    display columns (a wide CJK character counts two), so nothing scrolls sideways."""
+    problems = []
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        where = f"{path} cell {cell.get('id')}"
+        for n, line in enumerate("".join(cell["source"]).splitlines(), 1):
+            if display_width(line) > CODE_COLUMNS:
+                problems.append(f"{where} code line {n}: {display_width(line)} columns "
+                                f"(at most {CODE_COLUMNS}): {line[:60]!r}")
+        for output in cell.get("outputs", []):
+            for n, line in enumerate(shown_text(output).splitlines(), 1):
+                if display_width(line) > OUTPUT_COLUMNS:
+                    problems.append(f"{where} output line {n}: {display_width(line)} "
+                                    f"columns (at most {OUTPUT_COLUMNS}): {line[:60]!r}")
     return problems
 
 

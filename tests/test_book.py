@@ -6,6 +6,8 @@ from pathlib import Path
 import nbformat
 import pytest
 from book_checks import (
+    NARROW,
+    check_line_widths,
     check_markdown_languages,
     check_notebook,
     check_toc,
@@ -25,6 +27,12 @@ def test_toc_matches_the_notebooks():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_structure(path):
     problems = check_notebook(path.relative_to(ROOT))
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("name", NARROW)
+def test_code_and_output_fit_the_column(name):
+    problems = check_line_widths((BOOK / f"{name}.ipynb").relative_to(ROOT))
     assert problems == [], "\n".join(problems)
 
 
@@ -116,6 +124,16 @@ def test_a_chapter_must_import_lossedu(tmp_path):
     cells = [*GOOD[:3], code("import torch", 1)]
     problems = check_notebook(write_notebook(tmp_path / "noimport.ipynb", cells))
     assert problems == [f"{tmp_path / 'noimport.ipynb'}: no code cell imports lossedu"]
+
+
+def test_a_line_too_wide_names_notebook_cell_and_line(tmp_path):
+    cells = [*GOOD[:3], code("import lossedu\n" + "x" * 78, 1, [stream("好" * 43 + "\n")]),
+             code("import lossedu", 2, [stream("好" * 42 + "a\n")])]
+    path = write_notebook(tmp_path / "wide.ipynb", cells)
+    problems = check_line_widths(path)
+    assert len(problems) == 2, problems
+    assert problems[0].startswith(f"{path} cell ") and " code line 2: 78 columns" in problems[0]
+    assert " output line 1: 86 columns" in problems[1]
 
 
 def test_toc_and_notebooks_must_agree(tmp_path):
