@@ -81,3 +81,30 @@ def test_no_page_is_wider_than_a_phone(phone, path):
 def test_code_and_printed_tables_keep_their_lines_on_a_phone(phone, path):
     page = phone.open(path)
     assert page.evaluate(WRAPPED) == []
+
+
+# Display formulas on a phone: (how far each starts left of its box, whether it scrolls there,
+# whether the keyboard reaches it) for those cut off or out of reach.
+FORMULAS = """() => [...document.querySelectorAll('article div.math')]
+  .filter(box => box.checkVisibility())
+  .map(box => {
+    const math = box.querySelector('math');
+    const cut = box.getBoundingClientRect().left - math.getBoundingClientRect().left;
+    box.scrollLeft = 1e6;
+    const scrolls = box.scrollLeft > 0;
+    box.scrollLeft = 0;
+    const wide = math.getBoundingClientRect().width > box.clientWidth + 1;
+    return [Math.round(cut), wide, scrolls, box.getAttribute('tabindex'),
+            math.getAttribute('alttext').slice(0, 40)];
+  })
+  .filter(([cut, wide, scrolls, tab]) => cut > 1 || (wide && (!scrolls || tab !== '0')))"""
+
+
+@pytest.mark.parametrize("path", [p for p in CHAPTERS if p.name[:3] in ("02_", "04_")],
+                         ids=page_id)
+def test_a_formula_wider_than_a_phone_scrolls_from_its_left_edge(phone, path):
+    page = phone.open(path)
+    for lang in ("zh", "en"):
+        page.evaluate(f"document.documentElement.setAttribute('data-lang', '{lang}')")
+        page.wait_for_timeout(100)  # the resize observer marks the boxes now shown
+        assert page.evaluate(FORMULAS) == [], lang

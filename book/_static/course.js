@@ -26,4 +26,16 @@
       link.removeAttribute("target");
       link.addEventListener("click", download);
     });
+  /* A formula that scrolls in its box can be scrolled from the keyboard too (checked again
+   * whenever its box changes size: the window, or the language toggle showing it). */
+  var formulas = new ResizeObserver(function (entries) {
+    entries.forEach(function (entry) {
+      var box = entry.target;
+      if (box.scrollWidth > box.clientWidth + 1) box.setAttribute("tabindex", "0");
+      else box.removeAttribute("tabindex");
+    });
+  });
+  document.querySelectorAll(".bd-article div.math").forEach(function (box) {
+    formulas.observe(box);
+  });
 })();
