@@ -1,6 +1,6 @@
 """A light site: a chapter page loads at most 1.5 MB (uncompressed, everything it asks for),
-its first load from 127.0.0.1 ends in under a second, nothing comes from outside; a favicon;
-titles that name the course once."""
+nothing comes from outside; a favicon; titles that name the course once. How long a first
+load takes is measured, not asserted here: ``python -m benchmarks.site``."""
 
 import re
 from pathlib import Path
@@ -13,12 +13,10 @@ from site_browser import CHAPTERS, PAGES, SITE, page_id
 pytestmark = pytest.mark.browser
 
 MAX_BYTES = 1_500_000
-MAX_LOAD_MS = 1000
 
 
 def weigh(browser, url: str, base: str):
-    """Load `url` in a fresh context: (bytes by kind, load time in ms, requests elsewhere,
-    files loaded)."""
+    """Load `url` in a fresh context: (bytes by kind, requests elsewhere, files loaded)."""
     tab = site_browser.Tab(browser, "zh-CN", "desktop", allow=re.escape(base))
     files = set()
     tab.page.on("requestfinished", lambda request: files.add(request.url))
@@ -27,7 +25,6 @@ def weigh(browser, url: str, base: str):
         page.goto(url)
         page.wait_for_load_state("load")
         page.wait_for_timeout(300)  # anything the scripts fetch after the load event
-        load_ms = page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
     finally:
         tab.context.close()
     kinds = {}
@@ -35,19 +32,15 @@ def weigh(browser, url: str, base: str):
         path = SITE / unquote(urlsplit(file_url).path).lstrip("/")
         kind = path.suffix.lstrip(".") or "html"
         kinds[kind] = kinds.get(kind, 0) + Path(path).stat().st_size
-    return kinds, load_ms, tab.blocked, {urlsplit(u).path.lstrip("/") for u in files}
+    return kinds, tab.blocked, {urlsplit(u).path.lstrip("/") for u in files}
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=page_id)
-def test_a_chapter_is_light_and_quick(browser, server, path):
-    # the best of three fresh loads: the machine's other work only ever adds time
-    loads = [weigh(browser, f"{server}/{page_id(path)}", server) for _ in range(3)]
-    kinds, _, blocked, _ = loads[0]
-    load_ms = min(load[1] for load in loads)
+def test_a_chapter_is_light_and_local(browser, server, path):
+    kinds, blocked, _ = weigh(browser, f"{server}/{page_id(path)}", server)
     total = sum(kinds.values())
     summary = ", ".join(f"{k} {v / 1e3:.0f} kB" for k, v in sorted(kinds.items()))
     assert total <= MAX_BYTES, f"{page_id(path)} loads {total / 1e6:.2f} MB: {summary}"
-    assert load_ms < MAX_LOAD_MS, f"{page_id(path)} took {load_ms:.0f} ms to load"
     assert blocked == []
     assert kinds.get("js", 0) < 250_000, summary
 
