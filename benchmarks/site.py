@@ -10,17 +10,36 @@ import http.server
 import os
 import statistics
 import threading
+from contextlib import contextmanager
 from pathlib import Path
-
-from playwright.sync_api import sync_playwright
 
 SITE = Path(__file__).resolve().parents[1] / "_build" / "html"
 CHROMIUM = os.environ.get("LOSSEDU_CHROMIUM", "/usr/bin/chromium")
 
 
+def launch(playwright):
+    """Debian's headless Chromium (Playwright's own browser download does not work here)."""
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+
+
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
+
+
+@contextmanager
+def serve(directory: Path):
+    """``directory`` over HTTP on 127.0.0.1, on a free port: yields the base URL."""
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 def first_load_ms(browser, url: str) -> float:
@@ -41,20 +60,15 @@ def main(argv: list[str] | None = None) -> None:
     pages = [p.relative_to(SITE).as_posix() for p in sorted((SITE / "book").glob("*.html"))]
     if not pages:
         raise SystemExit(f"No built site in {SITE}: run 'make book' first.")
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(SITE)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    from playwright.sync_api import sync_playwright
+
     times: dict[str, list[float]] = {page: [] for page in pages}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    with serve(SITE) as base, sync_playwright() as playwright:
+        browser = launch(playwright)
         for _ in range(args.rounds):
             for page in pages:
                 times[page].append(first_load_ms(browser, f"{base}/{page}"))
         browser.close()
-    server.shutdown()
     print(f"{'page':<28} {'median ms':>10} {'best ms':>8}")
     for page, loads in times.items():
         print(f"{page:<28} {statistics.median(loads):>10.0f} {min(loads):>8.0f}")

@@ -4,19 +4,17 @@ and record JavaScript errors, the built site's pages, and a local HTTP server of
 The site must be built first (`make book`, or `make site` as `make test` does).
 """
 
-import functools
-import http.server
 import os
 import re
-import threading
 from pathlib import Path
 
 import pytest
 
+from benchmarks.site import launch, serve
+
 ROOT = Path(__file__).parents[1]
 SITE = Path(os.environ.get("LOSSEDU_SITE", ROOT / "_build" / "html"))
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = os.environ.get("LOSSEDU_CHROMIUM", "/usr/bin/chromium")
 AXE = Path(os.environ.get("LOSSEDU_AXE", ROOT / "tests/node_modules/axe-core/axe.min.js"))
 CHAPTER = SITE / "book" / "01_what_is_a_loss.html"
 # Every page a reader opens (index.html only redirects to the landing page).
@@ -38,10 +36,7 @@ def browser():
         pytest.fail(f"no built site in {SITE}: run `make book` first")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = launch(playwright)
         yield browser
         browser.close()
 
@@ -93,21 +88,11 @@ def tab(browser):
         t.context.close()
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="session")
 def server():
     """The built site over HTTP on 127.0.0.1 (a free port); its base URL."""
-    handler = functools.partial(_Quiet, directory=str(SITE))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve(SITE) as base:
+        yield base
 
 
 def screenshot(page, name: str, **kwargs) -> None:
