@@ -307,10 +307,7 @@ def _recognise(exercise: Exercise, case: Case, got: torch.Tensor) -> tuple[str, 
                     out = variant(**args)
                 except Exception:  # a variant that cannot run on this case is not the one
                     continue
-                if out is None or tuple(out.shape) != tuple(got.shape):
-                    continue
-                out = out.detach().to(torch.float64)
-                if bool(torch.isclose(got, out, equal_nan=True, **case.tolerance).all()):
+                if out is not None and _matches(got, out, case.tolerance):
                     return mistake.zh, mistake.en
     return None
 
@@ -340,7 +337,12 @@ def _recognise_gradient(exercise: Exercise, case: Case, grads: dict) -> tuple[st
 def _same_gradient(got, theirs, tolerance: dict) -> bool:
     if got is None or theirs is None:
         return got is None and theirs is None
-    got, theirs = got.to(torch.float64), theirs.to(torch.float64)
+    return _matches(got, theirs, tolerance)
+
+
+def _matches(got: torch.Tensor, theirs: torch.Tensor, tolerance: dict) -> bool:
+    """Whether a mistake's tensor is the answer's: the same shape, every element close."""
+    got, theirs = got.to(torch.float64), theirs.detach().to(torch.float64)
     return got.shape == theirs.shape and bool(
         torch.isclose(got, theirs, equal_nan=True, **tolerance).all())
 
