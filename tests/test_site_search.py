@@ -111,3 +111,17 @@ def test_a_section_found_shows_its_own_words(tab, locale, term):
     shown = " ".join(snippets[section].rstrip("…").split())[:24]  # before any math left out
     assert shown in " ".join(words.split()), snippets[section]
     assert "\\" not in snippets[section]  # no LaTeX source
+
+
+@pytest.mark.parametrize("locale, term, title", [
+    ("en-US", "熵", "Entropy and KL divergence > Entropy"),
+    ("en-US", "标签平滑", "The cross-entropy family > Label smoothing"),
+    ("zh-CN", "label smoothing", "交叉熵家族 > 标签平滑"),
+    ("zh-CN", "stable softmax", "熵与 KL 散度 > 稳定的 softmax"),
+])
+def test_a_section_found_is_titled_in_the_readers_language(tab, locale, term, title):
+    """A hit on one half of "熵 · Entropy" names the section in the reader's language."""
+    page = search(tab(locale), term)
+    links = page.locator("#search-results ul.search > li > a")
+    titles = [links.nth(i).inner_text() for i in range(links.count())]
+    assert title in titles, titles

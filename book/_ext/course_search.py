@@ -7,7 +7,8 @@
 2. Sphinx fetches each page found to show a snippet, which fails on ``file://``. The build
    writes the text of every page, one string per language, to ``searchtext.js``; the search
    page loads it with a script tag (``_static/search.js`` cuts the snippets). Where each
-   section starts in that text is kept too, so a section found shows its own words.
+   section starts in that text is kept too, so a section found shows its own words, and each
+   section's title in both languages, so a hit on one half shows the reader's half.
 3. Sphinx finds a section by its title only when the query is at least half the title: with
    "标签平滑 · Label smoothing", 标签平滑 never is. Each language's half is a title of its own.
 """
@@ -94,6 +95,19 @@ def page_text(doctree: nodes.document, lang: str) -> tuple[str, dict[str, int]]:
     return " ".join(blocks), starts
 
 
+def section_titles(doctree: nodes.document) -> dict[str, dict[str, str]]:
+    """Each section's title in each language, by the section's ids, and the page's by "" (a
+    hit on the page itself has no anchor): a hit on one half of "熵 · Entropy" is then shown
+    in the reader's language."""
+    titles = {}
+    for section in doctree.findall(nodes.section):
+        title = " ".join(section[0].astext().split())
+        halves = {lang: pick(title, lang) for lang in ("en", "zh")}
+        titles.update(dict.fromkeys(section["ids"] if titles else ["", *section["ids"]],
+                                    halves))
+    return titles
+
+
 def _ancestors(node: nodes.Node):
     while node.parent is not None:
         node = node.parent
@@ -106,7 +120,8 @@ def collect_text(app, doctree: nodes.document) -> None:
     texts = app.env.__dict__.setdefault("course_search_text", {})
     page = {lang: page_text(doctree, lang) for lang in ("en", "zh")}
     texts[app.env.docname] = {**{lang: text for lang, (text, _) in page.items()},
-                              "sections": {lang: starts for lang, (_, starts) in page.items()}}
+                              "sections": {lang: starts for lang, (_, starts) in page.items()},
+                              "titles": section_titles(doctree)}
 
 
 def forget_text(app, env, docname: str) -> None:

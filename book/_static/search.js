@@ -1,6 +1,7 @@
 /* The search page: under each page found, a snippet around the first match (in a section
  * found, the first match from where that section starts), in the reader's language where the
- * page has the words there (the other language otherwise). The page texts come from
+ * page has the words there (the other language otherwise), and a section found titled in the
+ * reader's language. The page texts and titles come from
  * searchtext.js (written by the build), so this works from file:// too. */
 (function () {
   "use strict";
@@ -57,13 +58,29 @@
     p.appendChild(document.createTextNode(text.slice(m.at + m.length, end) + (end < text.length ? "…" : "")));
     return p;
   }
+  /* A section found by one half of its title ("熵" of "熵 · Entropy"): its link reads
+   * "page > section" in each language, the reader's shown. */
+  function retitle(link, docname, section) {
+    var titles = ((window.LOSSEDU_TEXT || {})[docname] || {}).titles || {};
+    var page = titles[""], own = titles[section];
+    if (!section || !page || !own) return;
+    link.textContent = "";
+    ["zh", "en"].forEach(function (lang) {
+      var span = document.createElement("span");
+      span.className = "lang-" + lang;
+      span.textContent = page[lang] === own[lang] ? page[lang] : page[lang] + " > " + own[lang];
+      link.appendChild(span);
+    });
+  }
   function addSnippet(item) {
     var link = item.querySelector("a");
     if (!link || item.querySelector(".lossedu-snippet")) return;
     var root = new URL(document.documentElement.dataset.content_root || "./", window.location.href);
     var path = decodeURIComponent(new URL(link.href).pathname).slice(decodeURIComponent(root.pathname).length);
     var section = decodeURIComponent(new URL(link.href).hash.slice(1));
-    var found = snippet(path.replace(/\.html$/, ""), section);
+    var docname = path.replace(/\.html$/, "");
+    retitle(link, docname, section);
+    var found = snippet(docname, section);
     if (found && found.text) item.appendChild(render(found));
   }
   function refresh() {
