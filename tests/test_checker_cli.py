@@ -3,6 +3,7 @@ in IPython (each report shown once, as HTML with the text beside)."""
 
 import csv
 import json
+import os
 import subprocess
 import sys
 import time
@@ -45,6 +46,21 @@ def test_check_a_py_file_as_json_exits_0_when_every_exercise_found_passes():
     assert result["status"] == "ok" and result["passed"] is True
     assert result["found"] == {"mse_loss": "my_mse_loss", "ctc_loss": "my_ctc_loss"}
     assert [r["score"] for r in result["reports"].values()] == [1.0, 1.0]
+
+
+@pytest.mark.slow
+def test_an_interpreter_named_by_a_relative_path_runs_in_the_box(tmp_path):
+    """`../.venv/bin/python -m lossedu check` from book/: its path climbs through a folder
+    that the sandbox does not mount (it once exited 127 there)."""
+    here = tmp_path / "book"
+    here.mkdir()
+    python = os.path.relpath(sys.executable, here)
+    assert python.startswith("..")
+    run = subprocess.run([python, "-m", "lossedu", "check", str(SUBMISSIONS / "solutions.py"),
+                          "--exercise", "mse_loss"], cwd=here, text=True,
+                         capture_output=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "6/6 cases passed" in run.stdout
 
 
 @pytest.mark.slow

@@ -36,6 +36,9 @@ import torch
 from lossedu.checker import frames
 
 PACKAGE = Path(__file__).resolve().parents[1]  # lossedu/
+# This interpreter, without "..": "book/../.venv/bin/python" names a folder that the
+# sandbox does not mount. Not resolved further: a virtualenv's python is a symlink.
+PYTHON = os.path.normpath(sys.executable)
 BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); del sys.argv[1]; "
         "from lossedu.checker.box import main; main()")
 FIRST_UID, UIDS = 61000, 1024  # as root, each running sandbox holds one of these uids
@@ -133,7 +136,7 @@ def _run(submission, job, limits, uid: int | None, folder: Path) -> BoxRun:
 
     _become_subreaper()
     receive, send = os.pipe()
-    python = [sys.executable, "-I", "-c", BOOT, str(PACKAGE.parent), str(folder / "job.pt"),
+    python = [PYTHON, "-I", "-c", BOOT, str(PACKAGE.parent), str(folder / "job.pt"),
               str(send)]
     command = (_bwrap(folder, uid) + python) if way == "bubblewrap" else python
     started = time.monotonic()
