@@ -9,7 +9,7 @@ PORT ?= 8000
 
 AXE := tests/node_modules/axe-core/axe.min.js
 
-.PHONY: book test lint unit slow notebooks site browser axe bench lab serve clean
+.PHONY: book test lint unit slow notebooks outputs site browser axe bench lab serve clean
 
 $(SETUP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,9 +37,21 @@ unit: $(SETUP)
 slow: $(SETUP)
 	$(BIN)/python -m pytest -q -m "slow and not browser"
 
+# The stored outputs are made and checked on the plainest CPU code paths (no AVX) of MKL,
+# oneDNN and torch's own kernels: a last digit, or a long training run, then comes out the
+# same whatever instruction set the machine has.
+PINNED := MKL_CBWR=COMPATIBLE ONEDNN_MAX_CPU_ISA=SSE41 ATEN_CPU_CAPABILITY=default
+
 notebooks: $(SETUP)
-	$(BIN)/python -m pytest -q --nbval --nbval-current-env \
+	$(PINNED) $(BIN)/python -m pytest -q --nbval --nbval-current-env \
 		--nbval-sanitize-with book/nbval-sanitize.cfg book
+
+## outputs: run the notebooks again and store what they print (NB=book/03_cross_entropy.ipynb
+## for one chapter)
+NB ?= book/[0-9][0-9]_*.ipynb
+outputs: $(SETUP)
+	$(PINNED) $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.timeout=900 --ExecutePreprocessor.record_timing=False $(NB)
 
 site: $(SETUP)
 	rm -rf _build
