@@ -21,11 +21,6 @@ IGNORE_OUTPUT = "nbval-ignore-output"
 # The column on the site at 1280 px, in display columns: code, printed output.
 CODE_COLUMNS = 77
 OUTPUT_COLUMNS = 85
-# The chapters whose code and printed output fit that column (tests/test_site_layout.py
-# asserts them on the built site; the others still scroll in their box).
-NARROW = ("01_what_is_a_loss", "02_information", "03_cross_entropy", "04_regression",
-          "05_segmentation", "06_perceptual", "07_sequence_metric", "09_pitfalls",
-          "10_choosing_a_loss")
 
 
 def toc_files(toc_path: Path) -> list[str]:

@@ -6,7 +6,6 @@ from pathlib import Path
 import nbformat
 import pytest
 from book_checks import (
-    NARROW,
     check_line_widths,
     check_markdown_languages,
     check_notebook,
@@ -30,9 +29,9 @@ def test_notebook_structure(path):
     assert problems == [], "\n".join(problems)
 
 
-@pytest.mark.parametrize("name", NARROW)
-def test_code_and_output_fit_the_column(name):
-    problems = check_line_widths((BOOK / f"{name}.ipynb").relative_to(ROOT))
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_code_and_output_fit_the_column(path):
+    problems = check_line_widths(path.relative_to(ROOT))
     assert problems == [], "\n".join(problems)
 
 

@@ -5,7 +5,6 @@ Python, or a wrapped row of a printed table, reads wrong."""
 
 import pytest
 import site_browser
-from book_checks import NARROW
 from site_browser import CHAPTERS, PAGES, page_id, screenshot
 
 pytestmark = pytest.mark.browser
@@ -52,15 +51,7 @@ def test_no_chapter_is_wider_than_a_desktop_window(desktop, path):
     assert width <= visible
 
 
-# Chapters not yet in book_checks.NARROW still have code lines over 77 characters or printed
-# lines over 85 (the column at 1280 px): they scroll in their box.
-NOT_YET = pytest.mark.xfail(strict=True, reason="code or printed lines still wider than the "
-                            "column at 1280 px (not in book_checks.NARROW)")
-FITTING = [path if path.stem in NARROW else pytest.param(path, marks=NOT_YET)
-           for path in CHAPTERS]
-
-
-@pytest.mark.parametrize("path", FITTING, ids=page_id)
+@pytest.mark.parametrize("path", CHAPTERS, ids=page_id)
 def test_code_and_output_fit_the_column_on_a_desktop(desktop, path):
     assert desktop.open(path).evaluate(TOO_WIDE) == []
 
