@@ -236,6 +236,18 @@ def test_memory_disk_and_output_floods_are_stopped_and_the_grader_keeps_a_tail()
 
 
 @pytest.mark.slow
+def test_a_file_written_past_the_disk_limit_is_named_even_when_the_run_ends_at_once(tmp_path):
+    """The file-size limit stops the write at the limit, the write raises, and the run is over
+    before the watchdog's next look: the size left on disk still names the limit."""
+    submission = tmp_path / "fills.py"
+    submission.write_text('with open("big.bin", "wb") as f:\n'
+                          '    f.write(b"\\0" * (8 * 1024**2))\n')
+    result = run_submission(submission, ["mse_loss"], Limits(disk=4 * 1024**2))
+    assert (result.status, result.flags) == ("limit", ["disk"])
+    assert "Wrote more than its disk limit; stopped." in [en for _, en in result.problems]
+
+
+@pytest.mark.slow
 def test_an_ignored_alarm_still_ends_at_the_cell_timeout():
     start = time.monotonic()
     result = run_submission(HOSTILE / "ignores_alarm.py", ["mse_loss"],

@@ -272,6 +272,8 @@ def _watch(process, receive: int, limits: Limits, folder: Path, uid, result: Box
                 del tails[fd][:-TAIL]
         if receive not in open_fds and result.outcome == "ok":
             break
+    if result.outcome == "ok":  # a limit reached after the last check still counts
+        result.outcome = _over_limits(process.pid, uid, folder, limits) or "ok"
     result.messages = inbox.messages
     if result.outcome == "ok" and not any(
             isinstance(m, dict) and m.get("kind") == "done" for m in inbox.messages):
@@ -293,7 +295,8 @@ def _over_limits(pid: int, uid, folder: Path, limits: Limits) -> str:
                 size += os.lstat(os.path.join(root, name)).st_size
             except OSError:
                 pass
-    return "disk" if size > limits.disk else ""
+    # RLIMIT_FSIZE stops a file at the limit itself: a file that size tried to grow further
+    return "disk" if size >= limits.disk else ""
 
 
 def _stat(pid: str) -> tuple[int, int] | None:
