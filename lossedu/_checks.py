@@ -83,20 +83,31 @@ def check_not_legacy(name: str, value: object) -> None:
         )
 
 
+def positional_limit(function: Callable) -> int:
+    """How many arguments ``function`` takes by position (``self`` counts for a method)."""
+    parameters = inspect.signature(function).parameters.values()
+    return sum(p.kind == p.POSITIONAL_OR_KEYWORD for p in parameters)
+
+
+def refuse_extra_positions(name: str, args: tuple, most: int, options: str) -> None:
+    """Raise TypeError where ``args`` holds more than ``most`` arguments: an old call that
+    passed torch's deprecated ``size_average`` / ``reduce`` by position."""
+    if len(args) > most:
+        raise TypeError(
+            f"`{name}` takes at most {most} positional arguments, got {len(args)}: an old "
+            f"positional call passing torch's deprecated `size_average` / `reduce`, which "
+            f"lossedu leaves out? Pass {options} by keyword."
+        )
+
+
 def no_legacy_positions(loss: Callable) -> Callable:
     """Decorate a loss whose torch twin still takes ``size_average`` / ``reduce`` by position:
     a call with more positional arguments than lossedu's signature has fails saying why."""
-    parameters = inspect.signature(loss).parameters.values()
-    most = sum(p.kind == p.POSITIONAL_OR_KEYWORD for p in parameters)
+    most = positional_limit(loss)
 
     @functools.wraps(loss)
     def wrapper(*args, **kwargs):
-        if len(args) > most:
-            raise TypeError(
-                f"`{loss.__name__}` takes at most {most} positional arguments, got {len(args)}: "
-                f"an old positional call passing torch's deprecated `size_average` / `reduce`, "
-                f"which lossedu leaves out? Pass the options after `target` by keyword."
-            )
+        refuse_extra_positions(loss.__name__, args, most, "the options after `target`")
         return loss(*args, **kwargs)
 
     return wrapper

@@ -2,12 +2,17 @@
 torch's deprecated ``size_average`` / ``reduce`` with the ``reduction`` they meant."""
 
 import functools
-import inspect
 
 import torch
 from torch import nn
 
-from lossedu._checks import check_floating, check_reduction, check_tensor
+from lossedu._checks import (
+    check_floating,
+    check_reduction,
+    check_tensor,
+    positional_limit,
+    refuse_extra_positions,
+)
 from lossedu._reduction import REDUCTIONS
 
 LEGACY = ("size_average", "reduce")
@@ -28,8 +33,7 @@ def _refuse_legacy(init):
     """Wrap a loss Module's ``__init__``: a ``size_average=`` / ``reduce=`` keyword, or more
     positional arguments than the signature has (an old call that passed them by position),
     raise TypeError saying which ``reduction`` to pass instead."""
-    parameters = list(inspect.signature(init).parameters.values())[1:]  # without self
-    most = sum(p.kind == p.POSITIONAL_OR_KEYWORD for p in parameters)
+    most = positional_limit(init) - 1  # without self
 
     @functools.wraps(init)
     def __init__(self, *args, **kwargs):
@@ -42,15 +46,10 @@ def _refuse_legacy(init):
                 f"deprecated them and lossedu leaves them out. What they ask for is "
                 f"reduction={legacy_reduction(**legacy)!r} (they override `reduction` in torch)."
             )
-        if len(args) > most:
-            if not most:
-                raise TypeError(f"`{name}` takes its options by keyword only, got {len(args)} "
-                                f"positional arguments {args!r}, as torch's does.")
-            raise TypeError(
-                f"`{name}` takes at most {most} positional arguments, got {len(args)}: an old "
-                f"positional call passing torch's deprecated `size_average` / `reduce`, which "
-                f"lossedu leaves out? Pass the options by keyword."
-            )
+        if args and not most:
+            raise TypeError(f"`{name}` takes its options by keyword only, got {len(args)} "
+                            f"positional arguments {args!r}, as torch's does.")
+        refuse_extra_positions(name, args, most, "the options")
         init(self, *args, **kwargs)
 
     return __init__
