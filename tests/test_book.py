@@ -11,6 +11,7 @@ from book_checks import (
     check_notebook,
     check_toc,
     notebooks,
+    shown_text,
 )
 
 ROOT = Path(__file__).parents[1]
@@ -33,6 +34,36 @@ def test_notebook_structure(path):
 def test_code_and_output_fit_the_column(path):
     problems = check_line_widths(path.relative_to(ROOT))
     assert problems == [], "\n".join(problems)
+
+
+# The results the tutorials behind the course print, for the same inputs: each chapter
+# prints every one of its own (nbval keeps the stored outputs equal to what the code prints).
+# A tensor printed over several lines is matched with its whitespace collapsed.
+REPRODUCED = {
+    "01_what_is_a_loss": ["tensor(0.6667)", "tensor(2.)", "tensor([1., 0., 1.])"],
+    "02_information": ["0.6931"],
+    "03_cross_entropy": [
+        "tensor(1.2398)", "tensor([1.3133, 0.1269, 0.1269])", "tensor(1.5671)",
+        "tensor(0.5224)", "1.3132617", "tensor([1.3133, 0.2539, 0.2539])", "tensor(1.8210)",
+        "tensor(0.3642)", "tensor([-1., -3., -3.])", "tensor(-7.)", "tensor(-2.3333)",
+        "tensor([[0.7311, 0.8808], [0.8808, 0.8808], [0.9526, 0.9820], [0.9820, 0.9933]])",
+        "tensor([[0.3133, 2.1269], [0.1269, 2.1269], [3.0486, 0.0181], [4.0181, 0.0067]])",
+        "tensor(11.7856)", "tensor(1.4732)", "0.31326166",
+        "tensor([[0.9398, 2.1269], [0.3808, 2.1269], [3.0486, 0.0544], [4.0181, 0.0201]])",
+        "tensor(12.7158)", "tensor(1.5895)", "tensor([[0.3006, 0.3322, 0.3672]])",
+        "tensor(1.1019)", "tensor(0.7531)", "tensor(0.4688)", "tensor(0.5128)",
+    ],
+    "04_regression": ["tensor(0.6667)", "tensor(0.3333)", "tensor(1.3333)", "tensor(0.2500)",
+                      "tensor(0.5000)"],
+}
+
+
+@pytest.mark.parametrize("name", REPRODUCED)
+def test_each_chapter_prints_the_results_it_reproduces(name):
+    notebook = nbformat.read(BOOK / f"{name}.ipynb", as_version=4)
+    printed = " ".join(" ".join(shown_text(output) for cell in notebook.cells
+                                for output in cell.get("outputs", [])).split())
+    assert [want for want in REPRODUCED[name] if want not in printed] == []
 
 
 @pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
