@@ -54,6 +54,18 @@ def test_chapter_math_is_drawn_as_mathml(tab):
     assert page.locator("script[src*=mathjax]").count() == 0
 
 
+# TeX left as text: a $...$ that Markdown broke (a line inside it that starts with "+ " is a
+# list item), outside code and the MathML the build wrote.
+TEX_SOURCE = re.compile(r"\$[^$\n]{0,40}\\[A-Za-z]+|\\(frac|mathrm|operatorname|sum)\b")
+NOT_PROSE = re.compile(r"(?s)<(pre|code|script|style|math)\b.*?</\1>")
+
+
+@pytest.mark.parametrize("path", PAGES, ids=page_id)
+def test_no_page_shows_tex_source(path):
+    text = re.sub(r"<[^>]+>", " ", NOT_PROSE.sub(" ", path.read_text(encoding="utf-8")))
+    assert [text[max(0, m.start() - 40):m.end() + 20] for m in TEX_SOURCE.finditer(text)] == []
+
+
 def test_one_search_field_and_no_empty_header_bar(tab):
     page = tab().open(CHAPTER)
     assert page.locator(".search-button-field:visible").count() == 1
