@@ -23,6 +23,7 @@ from sphinx.search import IndexBuilder, languages
 from sphinx.search.zh import SearchChinese
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
+PLAIN_MATH = re.compile(r"[\w\s,.()+\-=*/<>|]+")  # math that reads as it is written
 SEPARATOR = " · "
 SKIPPED = {"cell_output", "run-locally"}
 BLOCKS = (nodes.paragraph, nodes.title, nodes.literal_block, nodes.term, nodes.rubric)
@@ -80,7 +81,7 @@ def in_language(node: nodes.Node, lang: str) -> bool:
 
 def page_text(doctree: nodes.document, lang: str) -> tuple[str, dict[str, int]]:
     """The page's prose and code as a reader of ``lang`` sees it (no outputs, no raw HTML, no
-    math, no "run it yourself" note), and where in it each section starts, by its ids."""
+    LaTeX, no "run it yourself" note), and where in it each section starts, by its ids."""
     blocks, starts, length = [], {}, 0
     for node in doctree.findall(lambda n: isinstance(n, (*BLOCKS, nodes.section))):
         if isinstance(node, nodes.section):
@@ -88,8 +89,7 @@ def page_text(doctree: nodes.document, lang: str) -> tuple[str, dict[str, int]]:
             continue
         classes = {c for a in _ancestors(node) for c in a.get("classes", [])}
         if not classes & SKIPPED and in_language(node, lang):
-            text = "".join(t.astext() for t in node.findall(nodes.Text)  # no LaTeX source
-                           if not isinstance(t.parent, nodes.raw | nodes.math))
+            text = "".join(_shown(t) for t in node.findall(nodes.Text))
             blocks.append(pick(" ".join(text.split()), lang))
             length += len(blocks[-1]) + 1
     return " ".join(blocks), starts
@@ -106,6 +106,16 @@ def section_titles(doctree: nodes.document) -> dict[str, dict[str, str]]:
         titles.update(dict.fromkeys(section["ids"] if titles else ["", *section["ids"]],
                                     halves))
     return titles
+
+
+def _shown(text: nodes.Text) -> str:
+    """A text node as a snippet shows it: no raw HTML; inline math as its source where that is
+    plain ("(N, C)"), else an ellipsis (no LaTeX commands)."""
+    if isinstance(text.parent, nodes.raw):
+        return ""
+    if isinstance(text.parent, nodes.math):
+        return text.astext() if PLAIN_MATH.fullmatch(text.astext()) else "…"
+    return text.astext()
 
 
 def _ancestors(node: nodes.Node):

@@ -1,8 +1,8 @@
 /* The search page: under each page found, a snippet around the first match (in a section
  * found, the first match from where that section starts), in the reader's language where the
- * page has the words there (the other language otherwise), and a section found titled in the
- * reader's language. The page texts and titles come from
- * searchtext.js (written by the build), so this works from file:// too. */
+ * page has the words there (the other language otherwise; a Chinese query in the Chinese text
+ * first), and a section found titled in the reader's language. The page texts and titles come
+ * from searchtext.js (written by the build), so this works from file:// too. */
 (function () {
   "use strict";
   var WIDTH = 80;  /* characters of context on each side of the match */
@@ -37,11 +37,15 @@
     var texts = (window.LOSSEDU_TEXT || {})[docname];
     if (!texts) return null;
     var lang = document.documentElement.getAttribute("data-lang") || "en";
-    var words = terms(), order = lang === "zh" ? ["zh", "en"] : ["en", "zh"];
+    var words = terms();
+    /* Chinese looked for in the Chinese text first, whichever the reader's language. */
+    var order = lang === "zh" || /[\u4e00-\u9fff]/.test(words[0]) ? ["zh", "en"] : ["en", "zh"];
     for (var i = 0; i < order.length; i++) {
       var starts = (texts.sections || {})[order[i]] || {};
-      var text = texts[order[i]], match = text && matchFrom(text, words, starts[section] || 0);
-      if (match) return { lang: order[i], text: text, match: match };
+      var from = starts[section] || 0;
+      var text = texts[order[i]], match = text && matchFrom(text, words, from);
+      /* a match in the section: its context starts no earlier than the section */
+      if (match) return { lang: order[i], text: text, match: match, from: match.at >= from ? from : 0 };
     }
     return { lang: lang, text: texts[lang], match: null };
   }
@@ -50,7 +54,7 @@
     p.className = "context lossedu-snippet";
     p.setAttribute("lang", found.lang === "zh" ? "zh-CN" : "en");
     var text = found.text, m = found.match || { at: 0, length: 0 };
-    var start = Math.max(0, m.at - WIDTH), end = Math.min(text.length, m.at + m.length + WIDTH);
+    var start = Math.max(found.from || 0, m.at - WIDTH), end = Math.min(text.length, m.at + m.length + WIDTH);
     p.appendChild(document.createTextNode((start > 0 ? "…" : "") + text.slice(start, m.at)));
     var mark = document.createElement("mark");
     mark.textContent = text.slice(m.at, m.at + m.length);
