@@ -221,4 +221,5 @@ class _ChunkedLinearCrossEntropy(torch.autograd.Function):
                 grad_w.addmm_(grad_z.T, input[rows])
             if need_b:
                 grad_b += grad_z.sum(0)
+            del z, grad_z  # this chunk's logits freed before the next chunk's are made
         return grad_x, grad_w, grad_b, None, None, None, None, None

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from parity import assert_parity
 
 import lossedu
+from lossedu.profiling import peak_bytes
 
 N, D, C = 6, 4, 5
 REDUCTIONS = ["none", "mean", "sum"]
@@ -95,6 +96,21 @@ def test_chunked_keeps_no_batch_by_classes_tensor():
     loss = lossedu.linear_cross_entropy(x, W, y, options=chunked(8))
     saved = [t.numel() for t in loss.grad_fn.saved_tensors if t is not None]
     assert max(saved) < 64 * 1000 / 2  # the weight (1000 x 4) is the largest
+
+
+def test_chunked_peak_is_the_weight_gradient_and_one_chunk():
+    """Forward and backward at most hold the gradient of W and one chunk's logits (with a
+    chunk-sized temporary of the forward's log-sum-exp): a chunk's logits are freed before
+    the next chunk's are made."""
+    g = torch.Generator().manual_seed(0)
+    n, d, classes, rows = 256, 16, 4000, 16
+    x = torch.randn(n, d, generator=g).requires_grad_()
+    W = torch.randn(classes, d, generator=g).requires_grad_()
+    y = torch.randint(0, classes, (n,), generator=g)
+    chunk = grad_w = rows * classes * 4  # float32 bytes; the (C, d) gradient is as large
+    peak = peak_bytes(lambda: lossedu.linear_cross_entropy(x, W, y, options=chunked(rows))
+                      .backward())
+    assert peak <= 1.2 * (grad_w + chunk), peak / chunk
 
 
 def test_chunked_gradcheck():
