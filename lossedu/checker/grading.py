@@ -21,6 +21,7 @@ import torch
 from lossedu._checks import shape_str
 from lossedu.checker import fork
 from lossedu.checker.guard import TORCH_LOSSES
+from lossedu.checker.mistakes import recognise, recognise_gradient
 from lossedu.checker.report import CaseResult, Report, show
 from lossedu.checker.schema import split
 from lossedu.checker.texts import DETAIL, HINT, REPORT, STATUS, say
@@ -230,7 +231,7 @@ def _grade_raw(exercise, case, raw, outcome, exit, timeout, first) -> CaseResult
     if want.grads:
         gradient = _gradient_failure(want, raw, case.tolerance)
         if gradient is not None and gradient.status == "grad":
-            found = _recognise_gradient(exercise, case, raw.get("grads", {}))
+            found = recognise_gradient(exercise, case, raw.get("grads", {}))
             gradient.hint = found or gradient.hint
         if gradient is not None:
             return gradient
@@ -246,7 +247,7 @@ def _value_failure(exercise, case, expected: torch.Tensor, raw: dict) -> CaseRes
         got = None if raw["value"] is None else raw["value"].to(torch.float64)
     if shape != tuple(expected.shape):
         details = [say(DETAIL, "shape", expected=shape_str(expected.shape), got=shape_str(shape))]
-        hint = _recognise(exercise, case, got) if got is not None else None
+        hint = recognise(exercise, case, got) if got is not None else None
         return _result("shape", details=details, hint=hint or _shape_hint(expected, shape))
     if got is None:  # a value was due and none came (too large to send)
         numel = torch.Size(shape).numel()
@@ -258,7 +259,7 @@ def _value_failure(exercise, case, expected: torch.Tensor, raw: dict) -> CaseRes
     bad = ~got.isfinite() & want.isfinite()
     status = "nan" if bool(bad.any()) else "value"
     where = bad if status == "nan" else ~close
-    hint = _recognise(exercise, case, got) or (HINT["nan"] if status == "nan" else None)
+    hint = recognise(exercise, case, got) or (HINT["nan"] if status == "nan" else None)
     return _result(status, hint=hint, expected=_show("out", want, where),
                    got=_show("out", got, where))
 
@@ -294,57 +295,6 @@ def _gradient_failure(want: _Expected, raw: dict, tolerance: dict) -> CaseResult
                        expected=_show(f"{name}.grad", expected, where),
                        got=_show(f"{name}.grad", got, where))
     return None
-
-
-def _recognise(exercise: Exercise, case: Case, got: torch.Tensor) -> tuple[str, str] | None:
-    """The first of the exercise's mistakes whose output on this case equals ``got``."""
-    args, _ = case.prepare()
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")
-        for mistake in exercise.mistakes:
-            for variant in mistake.variants:
-                try:
-                    out = variant(**args)
-                except Exception:  # a variant that cannot run on this case is not the one
-                    continue
-                if out is not None and _matches(got, out, case.tolerance):
-                    return mistake.zh, mistake.en
-    return None
-
-
-def _recognise_gradient(exercise: Exercise, case: Case, grads: dict) -> tuple[str, str] | None:
-    """The first mistake whose gradients on this case equal the answer's (a mistake that
-    leaves the values right, such as a clamp that stops the gradient)."""
-    for mistake in exercise.mistakes:
-        for variant in mistake.variants:
-            args, leaves = case.prepare()
-            try:
-                with warnings.catch_warnings(), torch.enable_grad():
-                    warnings.simplefilter("ignore")
-                    out = variant(**args)
-                    if out is None or not out.requires_grad:
-                        continue
-                    theirs = torch.autograd.grad(out, list(leaves.values()), torch.ones_like(out),
-                                                 allow_unused=True)
-            except Exception:  # a variant that cannot run on this case is not the one
-                continue
-            if all(_same_gradient(grads.get(name), theirs_one, case.tolerance)
-                   for name, theirs_one in zip(leaves, theirs, strict=True)):
-                return mistake.zh, mistake.en
-    return None
-
-
-def _same_gradient(got, theirs, tolerance: dict) -> bool:
-    if got is None or theirs is None:
-        return got is None and theirs is None
-    return _matches(got, theirs, tolerance)
-
-
-def _matches(got: torch.Tensor, theirs: torch.Tensor, tolerance: dict) -> bool:
-    """Whether a mistake's tensor is the answer's: the same shape, every element close."""
-    got, theirs = got.to(torch.float64), theirs.detach().to(torch.float64)
-    return got.shape == theirs.shape and bool(
-        torch.isclose(got, theirs, equal_nan=True, **tolerance).all())
 
 
 def _error_hint(exercise: Exercise | None, kind: str, message: str) -> tuple[str, str] | None:
