@@ -23,6 +23,9 @@ PAGES = sorted(
     if "_static" not in p.parts and "_sources" not in p.parts and p != SITE / "index.html"
 )
 CHAPTERS = sorted((SITE / "book").glob("[0-9][0-9]_*.html"))
+# No CSS transition still running (an animation that loops is not one).
+SETTLED = ("() => document.getAnimations().every(a => !(a instanceof CSSTransition)"
+           " || a.playState === 'finished')")
 VIEWPORTS = {"phone": (390, 844), "tablet": (768, 1024), "desktop": (1280, 900)}
 
 
@@ -66,9 +69,12 @@ class Tab:
         route.abort()
 
     def open(self, path: Path | str, query: str = ""):
+        """The page, loaded, with its CSS transitions over: the theme sets dark mode after the
+        first paint, and a button's colours take 0.15 s to follow (axe read them midway)."""
         url = (path if isinstance(path, Path) else SITE / path).as_uri() + query
         self.page.goto(url)
         self.page.wait_for_load_state("load")
+        self.page.wait_for_function(SETTLED)
         return self.page
 
     def lang(self):
